@@ -1,0 +1,135 @@
+"""The catalog as arrays, and the candidate tools of a profile.
+
+``CatalogArrays`` is built once per catalog (capability and category bitsets, prices, languages,
+the integration graph) so that every later step works on whole numpy arrays. A *candidate* is a
+tool that covers at least one need of the profile (a capability, or any capability of a whole
+category) and is not already in the client's current stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import Catalog
+from .profile import Profile
+
+
+class CatalogArrays:
+    """Column arrays of a catalog, one row per tool in ``catalog.tools`` order."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        tax = catalog.taxonomy
+        tools = catalog.tools
+        n = len(tools)
+        self.catalog = catalog
+        self.ids = np.array([t.id for t in tools], dtype=object)
+        self.cap_ids = list(tax.capabilities)
+        self.cat_ids = list(tax.categories)
+        self.sector_ids = list(tax.sectors)
+        self.goal_ids = list(tax.goals)
+        self.cap_index = {c: i for i, c in enumerate(self.cap_ids)}
+        self.cat_index = {c: i for i, c in enumerate(self.cat_ids)}
+        self.sector_index = {s: i for i, s in enumerate(self.sector_ids)}
+        self.goal_index = {g: i for i, g in enumerate(self.goal_ids)}
+        languages = sorted({lang for t in tools for lang in t.ui_languages})
+        self.lang_index = {lang: i for i, lang in enumerate(languages)}
+
+        self.caps = _bitset(n, len(self.cap_ids), ((i, self.cap_index[c])
+                                                   for i, t in enumerate(tools)
+                                                   for c in t.capabilities))
+        self.cats = _bitset(n, len(self.cat_ids), ((i, self.cat_index[c])
+                                                   for i, t in enumerate(tools)
+                                                   for c in t.categories))
+        self.primary_cat = np.array([self.cat_index[t.categories[0]] for t in tools], dtype=np.int64)
+        self.langs = _bitset(n, max(len(languages), 1), ((i, self.lang_index[lang])
+                                                          for i, t in enumerate(tools)
+                                                          for lang in t.ui_languages))
+        self.sectors = _bitset(n, len(self.sector_ids), ((i, self.sector_index[s])
+                                                         for i, t in enumerate(tools)
+                                                         for s in t.sectors))
+        self.generalist = ~self.sectors.any(axis=1)
+
+        def column(get, dtype=np.float64):
+            return np.array([get(t) for t in tools], dtype=dtype)
+
+        nan = np.nan
+        self.entry = column(lambda t: nan if t.entry_eur_month is None else t.entry_eur_month)
+        self.free_plan = column(lambda t: t.free_plan, bool)
+        self.per_user = column(lambda t: t.per_user, bool)
+        self.quote_only = column(lambda t: t.quote_only, bool)
+        self.free_max_contacts = column(
+            lambda t: nan if t.free_max_contacts is None else t.free_max_contacts)
+        self.free_max_users = column(lambda t: nan if t.free_max_users is None else t.free_max_users)
+        self.min_employees = column(lambda t: t.min_employees)
+        self.max_employees = column(lambda t: t.max_employees)
+        self.eu_hosting = column(lambda t: t.eu_hosting, bool)
+        self.open_source = column(lambda t: t.open_source, bool)
+        self.self_hostable = column(lambda t: t.self_hostable, bool)
+        self.ease = column(lambda t: t.ease_of_use)
+        self.reviewed = column(lambda t: t.status == "reviewed", bool)
+        self.popularity = column(lambda t: nan if t.popularity is None else t.popularity)
+        self.breadth = self.caps.sum(axis=1).astype(np.float64)
+
+        # Integrations count in either direction: a connector listed on one side works both ways.
+        edges = [(i, catalog.index[o]) for i, t in enumerate(tools) for o in t.integrations
+                 if o in catalog.index]
+        self.integrates = _bitset(n, n, edges)
+        self.integrates |= self.integrates.T
+        self.degree = self.integrates.sum(axis=1).astype(np.float64)
+
+        goal_caps = _bitset(len(self.goal_ids), len(self.cap_ids), (
+            (gi, self.cap_index[c]) for gi, g in enumerate(self.goal_ids)
+            for c in tax.goals[g].related if c in self.cap_index))
+        # tool x goal: the tool has at least one capability that serves the goal
+        self.serves_goal = (self.caps.astype(np.int32) @ goal_caps.T.astype(np.int32)) > 0
+
+    def rows(self, ids: list[str] | tuple[str, ...]) -> np.ndarray:
+        """Row numbers of tool ids (ids not in this catalog are skipped)."""
+        index = self.catalog.index
+        return np.array([index[i] for i in ids if i in index], dtype=np.int64)
+
+    def need_matrix(self, profile: Profile) -> np.ndarray:
+        """(tools x needs) bool: tool covers the need (a capability, or a category it is in)."""
+        columns = []
+        for need in profile.needs:
+            if need.kind == "capability":
+                columns.append(self.caps[:, self.cap_index[need.id]])
+            else:
+                columns.append(self.cats[:, self.cat_index[need.id]])
+        return np.stack(columns, axis=1)
+
+
+def _bitset(n_rows: int, n_cols: int, pairs) -> np.ndarray:
+    out = np.zeros((n_rows, n_cols), dtype=bool)
+    pairs = list(pairs)
+    if pairs:
+        rows, cols = zip(*pairs, strict=True)
+        out[list(rows), list(cols)] = True
+    return out
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate tools of one profile and which needs each covers."""
+
+    rows: np.ndarray  # row numbers into CatalogArrays, catalog order
+    covers: np.ndarray  # (candidates x needs) bool
+    stack_rows: np.ndarray  # rows of the current stack
+    stack_covers: np.ndarray  # (needs,) bool: already covered by the current stack
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
+    """Tools covering at least one need, minus the current stack."""
+    need = arrays.need_matrix(profile)
+    stack_rows = arrays.rows(profile.current_stack)
+    mask = need.any(axis=1)
+    mask[stack_rows] = False
+    rows = np.flatnonzero(mask)
+    stack_covers = need[stack_rows].any(axis=0) if len(stack_rows) else np.zeros(
+        need.shape[1], dtype=bool)
+    return Candidates(rows, need[rows], stack_rows, stack_covers)

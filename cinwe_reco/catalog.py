@@ -1,0 +1,614 @@
+"""The martech catalog: loading, validating and looking up real products.
+
+A catalog is a folder holding ``taxonomy.yaml`` and ``products/*.yaml`` (one file per product,
+so a diff of one product is readable), or a single YAML/JSON file holding a list of entries
+(the shipped taxonomy is used then). Validation reports every problem at once. The validated,
+normalised form is cached by content hash, so a warm load reads one JSON file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .codes import COUNTRIES, LANGUAGES
+from .errors import CatalogError, Problem, UnknownToolError, closest, did_you_mean
+from .files import MAX_INPUT_BYTES, InputFileError, load_document, parse_json, parse_yaml, read_text
+from .resources import shipped_catalog_dir
+from .taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
+
+# Bump when the normalised form changes, so stale caches are ignored.
+CACHE_FORMAT = 1
+MAX_CATALOG_FILE_BYTES = 50 * 1024 * 1024
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+CURRENCIES = ("EUR", "USD", "GBP", "CHF")
+STATUSES = ("reviewed", "imported")
+
+REQUIRED_FIELDS = (
+    "id", "name", "vendor", "website", "vendor_country", "description", "categories",
+    "capabilities", "pricing", "company_size", "ui_languages", "eu_hosting", "open_source",
+    "self_hostable", "ease_of_use", "integrations", "sectors", "source", "reviewed",
+)
+OPTIONAL_FIELDS = ("status", "sources", "popularity", "notes")
+PRICING_FIELDS = (
+    "free_plan", "entry_eur_month", "per_user", "free_plan_limits", "free_max_contacts",
+    "free_max_users", "quote_only", "currency",
+)
+SIZE_FIELDS = ("min_employees", "max_employees")
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One real product of the catalog, with the facts of SPEC section 4."""
+
+    id: str
+    name: str
+    vendor: str
+    website: str
+    vendor_country: str
+    description: str
+    categories: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    free_plan: bool
+    entry_eur_month: float | None
+    per_user: bool
+    min_employees: int
+    max_employees: int
+    ui_languages: tuple[str, ...]
+    eu_hosting: bool
+    open_source: bool
+    self_hostable: bool
+    ease_of_use: int
+    integrations: tuple[str, ...]
+    sectors: tuple[str, ...]
+    source: str
+    reviewed: str
+    free_plan_limits: str | None = None
+    free_max_contacts: int | None = None
+    free_max_users: int | None = None
+    quote_only: bool = False
+    currency: str | None = None
+    status: str = "reviewed"
+    popularity: float | None = None
+    file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry in the catalog's own shape (SPEC section 4 fields)."""
+        pricing: dict[str, Any] = {
+            "free_plan": self.free_plan,
+            "entry_eur_month": self.entry_eur_month,
+            "per_user": self.per_user,
+        }
+        for key in ("free_plan_limits", "free_max_contacts", "free_max_users", "currency"):
+            if getattr(self, key) is not None:
+                pricing[key] = getattr(self, key)
+        if self.quote_only:
+            pricing["quote_only"] = True
+        out: dict[str, Any] = {
+            "id": self.id, "name": self.name, "vendor": self.vendor, "website": self.website,
+            "vendor_country": self.vendor_country, "description": self.description,
+            "categories": list(self.categories), "capabilities": list(self.capabilities),
+            "pricing": pricing,
+            "company_size": {"min_employees": self.min_employees,
+                             "max_employees": self.max_employees},
+            "ui_languages": list(self.ui_languages), "eu_hosting": self.eu_hosting,
+            "open_source": self.open_source, "self_hostable": self.self_hostable,
+            "ease_of_use": self.ease_of_use, "integrations": list(self.integrations),
+            "sectors": list(self.sectors), "source": self.source, "reviewed": self.reviewed,
+        }
+        if self.status != "reviewed":
+            out["status"] = self.status
+        if self.popularity is not None:
+            out["popularity"] = self.popularity
+        return out
+
+
+class Catalog:
+    """The validated catalog: tools in a stable order, with id and name look-ups."""
+
+    def __init__(self, tools: Iterable[Tool], taxonomy: Taxonomy, fingerprint: str,
+                 source: str = "") -> None:
+        self.tools: tuple[Tool, ...] = tuple(sorted(tools, key=lambda t: t.id))
+        self.taxonomy = taxonomy
+        self.fingerprint = fingerprint
+        self.source = source
+        self.index: dict[str, int] = {t.id: i for i, t in enumerate(self.tools)}
+        self._by_name: dict[str, str] = {}
+        for t in self.tools:
+            for key in _name_keys(t.name):
+                self._by_name.setdefault(key, t.id)
+
+    def __len__(self) -> int:
+        return len(self.tools)
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self.tools)
+
+    def __contains__(self, tool_id: object) -> bool:
+        return tool_id in self.index
+
+    def get(self, tool_id: str) -> Tool:
+        """The tool with this id; UnknownToolError with a suggestion otherwise."""
+        try:
+            return self.tools[self.index[tool_id]]
+        except KeyError:
+            raise UnknownToolError(self.unknown_message(tool_id)) from None
+
+    def resolve(self, text: str) -> str | None:
+        """The id of the tool named ``text`` (an id or a product name, any case), or None."""
+        key = str(text).strip()
+        if key in self.index:
+            return key
+        lowered = key.lower()
+        if lowered in self.index:
+            return lowered
+        for candidate in _name_keys(key):
+            if candidate in self._by_name:
+                return self._by_name[candidate]
+        return None
+
+    def suggestion(self, text: str) -> str | None:
+        """The id closest to a mistyped id or name."""
+        by_id = closest(text, self.index)
+        if by_id:
+            return by_id
+        by_name = closest(str(text).lower(), self._by_name)
+        return self._by_name[by_name] if by_name else None
+
+    def unknown_message(self, text: str) -> str:
+        """'unknown tool X; did you mean Y? (cinwe-reco catalog search X)'."""
+        guess = self.suggestion(text)
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        word = str(text).split()[0] if str(text).split() else str(text)
+        return f"unknown tool '{text}'{hint} (cinwe-reco catalog search {word})"
+
+    def search(self, text: str) -> list[Tool]:
+        """Tools whose name, vendor, description or capability labels (EN or FR) match all words."""
+        words = [_fold(w) for w in str(text).split() if w.strip()]
+        if not words:
+            return []
+        found = []
+        tax = self.taxonomy
+        for t in self.tools:
+            labels = []
+            for term_id in (*t.capabilities, *t.categories):
+                term = tax.capabilities.get(term_id) or tax.categories.get(term_id)
+                if term:
+                    labels += [term.id, term.en, term.fr]
+            hay = _fold(" ".join([t.id, t.name, t.vendor, t.description, *labels]))
+            if all(w in hay for w in words):
+                found.append(t)
+        return found
+
+    def in_category(self, category: str) -> list[Tool]:
+        """Tools listed in a category."""
+        return [t for t in self.tools if category in t.categories]
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _name_keys(name: str) -> list[str]:
+    """Lookup keys for a product name: as written, without a parenthesised part, without dots."""
+    base = _fold(str(name).strip())
+    keys = [base]
+    short = re.sub(r"\s*\(.*?\)\s*", " ", base).strip()
+    if short and short != base:
+        keys.append(short)
+    for k in list(keys):
+        compact = re.sub(r"[^a-z0-9]+", "", k)
+        if compact:
+            keys.append(compact)
+    return keys
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    import math
+
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+class _EntryChecker:
+    """Checks one raw entry, collecting problems instead of stopping at the first."""
+
+    def __init__(self, raw: dict[str, Any], file: str, taxonomy: Taxonomy) -> None:
+        self.raw = raw
+        self.file = file
+        self.tax = taxonomy
+        self.entry = str(raw.get("id", "?"))
+        self.problems: list[Problem] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.file, self.entry, field, message))
+
+    def text(self, field: str, *, one_line: bool = True) -> str:
+        v = self.raw.get(field)
+        if not isinstance(v, str) or not v.strip():
+            self.fail(field, f"expected non-empty text, got {_show(v)}")
+            return ""
+        if one_line and ("\n" in v.strip() or len(v) > 500):
+            self.fail(field, "expected one line of text (at most 500 characters)")
+        return v.strip()
+
+    def flag(self, mapping: dict[str, Any], field: str, label: str) -> bool:
+        v = mapping.get(field)
+        if not isinstance(v, bool):
+            self.fail(label, f"expected true or false, got {_show(v)}")
+            return False
+        return v
+
+    def id_list(self, field: str, known: Iterable[str], what: str, *, allow_empty: bool) -> tuple:
+        v = self.raw.get(field)
+        if not isinstance(v, list) or (not v and not allow_empty):
+            expected = "a list" if allow_empty else "a non-empty list"
+            self.fail(field, f"expected {expected} of {what} ids, got {_show(v)}")
+            return ()
+        known = set(known)
+        out = []
+        for item in v:
+            if not isinstance(item, str):
+                self.fail(field, f"expected {what} ids, got {_show(item)}")
+            elif item not in known:
+                self.fail(field, f"unknown {what} '{item}'{did_you_mean(item, known)}")
+            elif item in out:
+                self.fail(field, f"'{item}' is listed twice")
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def check(self) -> Tool | None:
+        raw = self.raw
+        for key in raw:
+            if key not in REQUIRED_FIELDS and key not in OPTIONAL_FIELDS:
+                self.fail(str(key), "unknown field"
+                          + did_you_mean(str(key), REQUIRED_FIELDS + OPTIONAL_FIELDS))
+        for key in REQUIRED_FIELDS:
+            if key not in raw:
+                self.fail(key, "required field is missing")
+        tool_id = raw.get("id")
+        if not isinstance(tool_id, str) or not SLUG.match(tool_id):
+            self.fail("id", f"expected a lowercase slug like 'hubspot-crm', got {_show(tool_id)}")
+        name = self.text("name")
+        vendor = self.text("vendor")
+        description = self.text("description")
+        website = self.url("website")
+        source = self.url("source")
+        country = raw.get("vendor_country")
+        if not isinstance(country, str) or country not in COUNTRIES:
+            hint = did_you_mean(str(country).upper(), COUNTRIES) if isinstance(country, str) else ""
+            self.fail("vendor_country", f"expected an ISO 3166-1 alpha-2 code like 'FR', "
+                      f"got {_show(country)}{hint}")
+        categories = self.id_list("categories", self.tax.categories, "category", allow_empty=False)
+        capabilities = self.id_list("capabilities", self.tax.capabilities, "capability",
+                                    allow_empty=False)
+        for cap in capabilities:
+            if categories and not set(self.tax.categories_of(cap)) & set(categories):
+                self.fail("capabilities", f"'{cap}' belongs to none of the tool's categories "
+                          f"(it belongs to {', '.join(self.tax.categories_of(cap))})")
+        for cat in categories:
+            if capabilities and not set(self.tax.capabilities_of_category(cat)) & set(capabilities):
+                self.fail("categories", f"'{cat}' has none of the tool's capabilities")
+        languages = self.id_list("ui_languages", LANGUAGES, "ISO 639-1 language",
+                                 allow_empty=False)
+        sectors = self.id_list("sectors", self.tax.sectors, "sector", allow_empty=True)
+        integrations = raw.get("integrations")
+        if not isinstance(integrations, list) or not all(isinstance(i, str) for i in integrations):
+            self.fail("integrations", f"expected a list of tool ids, got {_show(integrations)}")
+            integrations = []
+        elif tool_id in integrations:
+            self.fail("integrations", "a tool cannot integrate with itself")
+        eu = self.flag(raw, "eu_hosting", "eu_hosting")
+        oss = self.flag(raw, "open_source", "open_source")
+        selfhost = self.flag(raw, "self_hostable", "self_hostable")
+        ease = raw.get("ease_of_use")
+        if not _is_int(ease) or not 1 <= ease <= 5:
+            self.fail("ease_of_use", f"expected a whole number from 1 (hard) to 5 (easy), "
+                      f"got {_show(ease)}")
+        reviewed = raw.get("reviewed")
+        if isinstance(reviewed, dt.date):
+            reviewed = reviewed.isoformat()
+        elif isinstance(reviewed, str):
+            try:
+                dt.date.fromisoformat(reviewed)
+            except ValueError:
+                self.fail("reviewed", f"expected a date YYYY-MM-DD, got {_show(reviewed)}")
+        else:
+            self.fail("reviewed", f"expected a date YYYY-MM-DD, got {_show(reviewed)}")
+        size = raw.get("company_size")
+        min_e = max_e = 0
+        if not isinstance(size, dict):
+            self.fail("company_size", "expected min_employees and max_employees")
+        else:
+            for key in size:
+                if key not in SIZE_FIELDS:
+                    self.fail(f"company_size.{key}", "unknown field"
+                              + did_you_mean(str(key), SIZE_FIELDS))
+            min_e, max_e = size.get("min_employees"), size.get("max_employees")
+            if not _is_int(min_e) or min_e < 0:
+                self.fail("company_size.min_employees",
+                          f"expected a whole number >= 0, got {_show(min_e)}")
+                min_e = 0
+            if not _is_int(max_e) or max_e < 1 or (_is_int(min_e) and max_e < min_e):
+                self.fail("company_size.max_employees",
+                          f"expected a whole number >= min_employees, got {_show(max_e)}")
+                max_e = max(min_e, 1)
+        pricing = self.pricing()
+        status = raw.get("status", "reviewed")
+        if status not in STATUSES:
+            self.fail("status", f"expected one of {', '.join(STATUSES)}, got {_show(status)}")
+        popularity = raw.get("popularity")
+        if popularity is not None and (not _is_num(popularity) or not 0 <= popularity <= 1):
+            self.fail("popularity", f"expected a number from 0 to 1, got {_show(popularity)}")
+            popularity = None
+        if self.problems:
+            return None
+        return Tool(
+            id=tool_id, name=name, vendor=vendor, website=website, vendor_country=country,
+            description=description, categories=categories, capabilities=capabilities,
+            min_employees=min_e, max_employees=max_e, ui_languages=languages, eu_hosting=eu,
+            open_source=oss, self_hostable=selfhost, ease_of_use=ease,
+            integrations=tuple(dict.fromkeys(integrations)), sectors=sectors, source=source,
+            reviewed=reviewed, status=status, popularity=popularity, file=self.file, **pricing,
+        )
+
+    def url(self, field: str) -> str:
+        v = self.raw.get(field)
+        if not isinstance(v, str) or not URL.match(v.strip()):
+            self.fail(field, f"expected an http(s) URL, got {_show(v)}")
+            return ""
+        return v.strip()
+
+    def pricing(self) -> dict[str, Any]:
+        p = self.raw.get("pricing")
+        out: dict[str, Any] = {"free_plan": False, "entry_eur_month": None, "per_user": False}
+        if not isinstance(p, dict):
+            self.fail("pricing", "expected a mapping with free_plan, entry_eur_month, per_user")
+            return out
+        for key in p:
+            if key not in PRICING_FIELDS:
+                self.fail(f"pricing.{key}", "unknown field" + did_you_mean(str(key), PRICING_FIELDS))
+        for key in ("free_plan", "entry_eur_month", "per_user"):
+            if key not in p:
+                self.fail(f"pricing.{key}", "required field is missing")
+        out["free_plan"] = self.flag(p, "free_plan", "pricing.free_plan")
+        out["per_user"] = self.flag(p, "per_user", "pricing.per_user")
+        quote = p.get("quote_only", False)
+        if not isinstance(quote, bool):
+            self.fail("pricing.quote_only", f"expected true or false, got {_show(quote)}")
+            quote = False
+        out["quote_only"] = quote
+        entry = p.get("entry_eur_month")
+        # null means "no public price known" (quote only, usage-based, or not confirmed):
+        # leaving a fact out is better than guessing it.
+        if entry is None:
+            pass
+        elif not _is_num(entry) or not 0 <= entry <= 100_000:
+            self.fail("pricing.entry_eur_month",
+                      f"expected a price from 0 to 100,000 EUR per month, got {_show(entry)}")
+        else:
+            out["entry_eur_month"] = float(entry)
+        limits = p.get("free_plan_limits")
+        if limits is not None:
+            if not isinstance(limits, str):
+                self.fail("pricing.free_plan_limits", f"expected text, got {_show(limits)}")
+            else:
+                out["free_plan_limits"] = limits.strip()
+        for key, low in (("free_max_contacts", 0), ("free_max_users", 1)):
+            v = p.get(key)
+            if v is None:
+                continue
+            if not _is_int(v) or v < low:
+                self.fail(f"pricing.{key}", f"expected a whole number >= {low}, got {_show(v)}")
+            elif not out["free_plan"]:
+                self.fail(f"pricing.{key}", "given, but free_plan is false")
+            else:
+                out[key] = v
+        currency = p.get("currency")
+        if currency is not None:
+            if currency not in CURRENCIES:
+                self.fail("pricing.currency", f"expected one of {', '.join(CURRENCIES)}, "
+                          f"got {_show(currency)}")
+            else:
+                out["currency"] = currency
+        return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
+                  base_ids: Iterable[str] = ()) -> tuple[list[Tool], list[Problem]]:
+    """Validate raw entries (file, data): per-entry schema, unique ids, resolvable integrations."""
+    tools: list[Tool] = []
+    problems: list[Problem] = []
+    for file, raw in raw_entries:
+        if not isinstance(raw, dict):
+            problems.append(Problem(file, None, None,
+                                    f"expected a catalog entry (a mapping), got {_show(raw)}"))
+            continue
+        checker = _EntryChecker(raw, file, taxonomy)
+        tool = checker.check()
+        stem = Path(file).stem
+        if Path(file).parent.name == "products" and isinstance(raw.get("id"), str) \
+                and raw["id"] != stem:
+            checker.fail("id", f"'{raw['id']}' differs from the file name '{stem}.yaml'")
+            tool = None
+        problems += checker.problems
+        if tool is not None:
+            tools.append(tool)
+    seen: dict[str, str] = {}
+    unique: list[Tool] = []
+    for t in tools:
+        if t.id in seen:
+            problems.append(Problem(t.file, t.id, "id", f"duplicate id, also in {seen[t.id]}"))
+        else:
+            seen[t.id] = t.file
+            unique.append(t)
+    known = set(seen) | set(base_ids)
+    for t in unique:
+        for other in t.integrations:
+            if other not in known:
+                problems.append(Problem(t.file, t.id, "integrations",
+                                        f"unknown tool id '{other}'{did_you_mean(other, known)}"))
+    return unique, problems
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cinwe-reco"
+
+
+def _catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
+    """(taxonomy file or None, entry files) of a catalog folder or file."""
+    if path.is_dir():
+        tax = path / "taxonomy.yaml"
+        products = path / "products"
+        folder = products if products.is_dir() else path
+        files = sorted(
+            p for p in folder.iterdir()
+            if p.suffix.lower() in (".yaml", ".yml", ".json") and p.name != "taxonomy.yaml"
+            and not p.name.startswith(".")
+        )
+        return (tax if tax.is_file() else None), files
+    if path.is_file():
+        return None, [path]
+    raise InputFileError(f"{path}: no such catalog file or folder")
+
+
+def _fingerprint(tax_file: Path, files: list[Path]) -> tuple[str, dict[Path, bytes]]:
+    digest = hashlib.sha256(f"cinwe-reco catalog {CACHE_FORMAT}".encode())
+    contents: dict[Path, bytes] = {}
+    for p in [tax_file, *files]:
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputFileError(f"{p}: cannot read ({exc.strerror})") from None
+        if len(data) > MAX_CATALOG_FILE_BYTES:
+            raise InputFileError(f"{p}: file is {len(data):,} bytes, larger than allowed")
+        contents[p] = data
+        digest.update(p.name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest(), contents
+
+
+def _entries_of(path: Path, data: Any) -> list[tuple[str, Any]]:
+    if isinstance(data, dict) and "entries" in data:
+        data = data["entries"]
+    if isinstance(data, list):
+        return [(str(path), item) for item in data]
+    return [(str(path), data)]
+
+
+def _read_raw(files: list[Path]) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    raw: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    for p in files:
+        try:
+            text = read_text(p, MAX_CATALOG_FILE_BYTES)
+            data = parse_json(text, str(p)) if p.suffix.lower() == ".json" else parse_yaml(
+                text, str(p))
+        except InputFileError as exc:
+            problems.append(Problem(str(p), None, None, str(exc).removeprefix(f"{p}: ")))
+            continue
+        raw += _entries_of(p, data)
+    return raw, problems
+
+
+def validate_catalog(path: Path | None = None) -> tuple[Catalog | None, list[Problem]]:
+    """Check a catalog without raising: (catalog or None, every problem found)."""
+    try:
+        return load_catalog(path, use_cache=False), []
+    except CatalogError as exc:
+        return None, exc.problems or [Problem(str(path), None, None, str(exc))]
+
+
+def load_catalog(path: Path | str | None = None, *, use_cache: bool = True) -> Catalog:
+    """Load and validate a catalog folder or file (default: the shipped catalog).
+
+    Raises CatalogError listing every problem when the catalog is invalid.
+    """
+    path = Path(path) if path is not None else shipped_catalog_dir()
+    tax_file, files = _catalog_files(path)
+    if tax_file is None:
+        tax_file = shipped_catalog_dir() / "taxonomy.yaml"
+    fingerprint, _ = _fingerprint(tax_file, files)
+    cache_file = _cache_dir() / f"catalog-{fingerprint[:32]}.json"
+    if use_cache:
+        cached = _read_cache(cache_file, fingerprint)
+        if cached is not None:
+            return cached
+    taxonomy = load_taxonomy(tax_file)
+    raw, problems = _read_raw(files)
+    tools, entry_problems = check_entries(raw, taxonomy)
+    problems += entry_problems
+    if problems:
+        raise CatalogError(f"{path}: {len(problems)} problem(s) in the catalog", problems)
+    catalog = Catalog(tools, taxonomy, fingerprint, str(path))
+    if use_cache:
+        _write_cache(cache_file, catalog)
+    return catalog
+
+
+def _write_cache(cache_file: Path, catalog: Catalog) -> None:
+    payload = {
+        "format": CACHE_FORMAT,
+        "fingerprint": catalog.fingerprint,
+        "source": catalog.source,
+        "taxonomy": catalog.taxonomy.to_dict(),
+        "taxonomy_source": catalog.taxonomy.source,
+        "tools": [asdict(t) for t in catalog.tools],
+    }
+    try:
+        from .files import atomic_write_text
+
+        atomic_write_text(cache_file, json.dumps(payload, ensure_ascii=False), force=True)
+    except OSError:
+        pass  # a read-only home only costs the next load its speed
+
+
+def _read_cache(cache_file: Path, fingerprint: str) -> Catalog | None:
+    try:
+        payload = json.loads(cache_file.read_text(encoding="utf-8"))
+        if payload.get("format") != CACHE_FORMAT or payload.get("fingerprint") != fingerprint:
+            return None
+        taxonomy = taxonomy_from_dict(payload["taxonomy"], payload["taxonomy_source"])
+        tuples = ("categories", "capabilities", "ui_languages", "integrations", "sectors")
+        tools = []
+        for d in payload["tools"]:
+            for key in tuples:
+                d[key] = tuple(d[key])
+            tools.append(Tool(**d))
+        return Catalog(tools, taxonomy, fingerprint, payload["source"])
+    except (OSError, ValueError, KeyError, TypeError, CatalogError):
+        return None
+
+
+def load_raw_document(path: Path) -> Any:
+    """A catalog file's parsed content (used by tools that edit catalogs)."""
+    return load_document(path, MAX_CATALOG_FILE_BYTES)

@@ -1,0 +1,81 @@
+"""Domain errors of cinwe-reco.
+
+The library raises these; only ``cli.py`` turns them into click errors (exit code 2 for bad input,
+1 for internal failures). Each message is one line that names the file, the field, what was
+expected and, where one is close, the value that was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CinweError(Exception):
+    """Base class: an error the user can fix (bad input). The CLI exits with code 2."""
+
+    exit_code = 2
+
+
+class InputFileError(CinweError):
+    """A file cannot be read: missing, too large, not UTF-8, not YAML/JSON."""
+
+
+class ProfileError(CinweError):
+    """A client profile breaks the schema ``cinwe-reco/profile@1``."""
+
+
+class CatalogError(CinweError):
+    """The catalog or its taxonomy cannot be loaded, or breaks the entry schema."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class UnknownToolError(CinweError):
+    """A tool id or name that is not in the catalog."""
+
+
+class ModelError(CinweError):
+    """A model folder is missing, damaged, or built for another feature schema."""
+
+
+class OutputExistsError(CinweError):
+    """Refusing to overwrite a file or folder the user owns without ``--force``."""
+
+
+class Problem:
+    """One validation problem: where it is and what was expected."""
+
+    __slots__ = ("file", "entry", "field", "message")
+
+    def __init__(self, file: str, entry: str | None, field: str | None, message: str) -> None:
+        self.file = file
+        self.entry = entry
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.entry:
+            where += f": {self.entry}"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self)!r})"
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice closest to ``word`` (case-insensitive), or None when nothing is close."""
+    lowered = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(str(word).lower(), list(lowered), n=1, cutoff=cutoff)
+    return lowered[match[0]] if match else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` when a choice is close, else an empty string."""
+    guess = closest(word, choices)
+    return f"; did you mean '{guess}'?" if guess else ""
