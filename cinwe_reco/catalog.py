@@ -468,11 +468,16 @@ def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
         else:
             seen[t.id] = t.file
             unique.append(t)
-    known = set(seen) | set(base_ids)
-    for t in unique:
-        for other in t.integrations:
-            if other not in known:
-                problems.append(Problem(t.file, t.id, "integrations",
+    # integrations are checked on every entry, valid or not, so one run reports everything
+    raw_dicts = [(f, r) for f, r in raw_entries if isinstance(r, dict)]
+    known = {r["id"] for _, r in raw_dicts if isinstance(r.get("id"), str)} | set(base_ids)
+    for file, r in raw_dicts:
+        links = r.get("integrations")
+        if not isinstance(links, list):
+            continue
+        for other in links:
+            if isinstance(other, str) and other not in known and other != r.get("id"):
+                problems.append(Problem(file, str(r.get("id", "?")), "integrations",
                                         f"unknown tool id '{other}'{did_you_mean(other, known)}"))
     return unique, problems
 

@@ -1,0 +1,157 @@
+"""The shipped catalog's integrity, and catalog validation of broken entries."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cinwe_reco.catalog import load_catalog, validate_catalog
+from cinwe_reco.codes import COUNTRIES, LANGUAGES
+from cinwe_reco.errors import CatalogError
+
+from .conftest import ROOT
+
+SPEC_CATEGORIES = """crm email-marketing marketing-automation social-media-management seo
+web-analytics website-builder ecommerce helpdesk live-chat forms-surveys design automation
+advertising reviews webinars-events sms-marketing landing-pages scheduling project-management
+customer-data-platform ab-testing loyalty video local-listings consent-management
+sales-prospecting business-intelligence telephony""".split()
+TEN_OR_MORE = SPEC_CATEGORIES[:10]
+SPEC_SECTORS = """retail food-retail restaurant-hospitality ecommerce professional-services
+consulting manufacturing construction-trades health-wellness beauty real-estate tourism
+education-training nonprofit software-tech agency finance-insurance logistics agriculture
+arts-culture automotive""".split()
+SPEC_GOALS = """lead-generation customer-retention brand-awareness online-sales local-visibility
+customer-service productivity data-insight""".split()
+REQUIRED_VENDORS = ["brevo", "sarbacane", "mailjet", "plezi", "webmecanik", "axonaut", "sellsy",
+                    "nocrm-io", "crisp", "agorapulse", "swello", "livestorm", "axeptio", "didomi",
+                    "partoo", "guest-suite", "lemlist", "waalaxy", "kaspr", "aircall", "ringover",
+                    "matomo", "systeme-io", "prestashop", "wizishop", "jimdo", "pipedrive",
+                    "zoho-crm"]
+
+
+def test_taxonomy_defines_every_spec_id_with_labels(catalog):
+    tax = catalog.taxonomy
+    assert set(SPEC_CATEGORIES) <= set(tax.categories)
+    assert set(SPEC_SECTORS) <= set(tax.sectors)
+    assert set(SPEC_GOALS) <= set(tax.goals)
+    assert len(tax.capabilities) >= 73
+    for kind in (tax.categories, tax.capabilities, tax.sectors, tax.goals):
+        for term in kind.values():
+            assert term.en and term.fr and term.description, term.id
+            assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", term.id)
+    for cap in tax.capabilities.values():
+        assert cap.related and set(cap.related) <= set(tax.categories)
+
+
+def test_catalog_size_and_category_coverage(catalog):
+    assert len(catalog) >= 300
+    counts = Counter(c for t in catalog for c in t.categories)
+    for cat in SPEC_CATEGORIES:
+        assert counts[cat] >= (10 if cat in TEN_OR_MORE else 5), cat
+
+
+def test_named_european_vendors_are_present(catalog):
+    missing = [v for v in REQUIRED_VENDORS if v not in catalog]
+    assert not missing
+
+
+def test_every_entry_is_consistent(catalog):
+    tax = catalog.taxonomy
+    ids = [t.id for t in catalog]
+    assert len(ids) == len(set(ids))
+    for t in catalog:
+        assert Path(t.file).stem == t.id
+        assert t.vendor_country in COUNTRIES
+        assert set(t.ui_languages) <= LANGUAGES and t.ui_languages
+        for cap in t.capabilities:
+            assert set(tax.categories_of(cap)) & set(t.categories), (t.id, cap)
+        assert all(i in catalog and i != t.id for i in t.integrations), t.id
+        assert 0 <= t.min_employees <= t.max_employees
+        assert t.entry_eur_month is None or 0 <= t.entry_eur_month <= 100_000
+        assert 1 <= t.ease_of_use <= 5
+        assert t.source.startswith(("http://", "https://"))
+        assert t.website.startswith(("http://", "https://"))
+
+
+def test_catalog_entries_carry_every_spec_field():
+    raw = yaml.safe_load((ROOT / "catalog" / "products" / "brevo.yaml").read_text())
+    for key in ("id", "name", "vendor", "website", "vendor_country", "description", "categories",
+                "capabilities", "pricing", "company_size", "ui_languages", "eu_hosting",
+                "open_source", "self_hostable", "ease_of_use", "integrations", "sectors",
+                "source", "reviewed"):
+        assert key in raw
+    assert {"free_plan", "entry_eur_month", "per_user"} <= set(raw["pricing"])
+
+
+def _broken_catalog(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    (root / "products").mkdir(parents=True)
+    shutil.copy(ROOT / "catalog" / "taxonomy.yaml", root / "taxonomy.yaml")
+    for name in ("brevo", "mailchimp", "shopify"):
+        shutil.copy(ROOT / "catalog" / "products" / f"{name}.yaml", root / "products")
+    brevo = yaml.safe_load((root / "products" / "brevo.yaml").read_text())
+    brevo["categories"].append("emial-marketing")
+    brevo["pricing"]["entry_eur_month"] = -5
+    brevo["integrations"] = ["shopfy"]
+    (root / "products" / "brevo.yaml").write_text(yaml.safe_dump(brevo))
+    mc = yaml.safe_load((root / "products" / "mailchimp.yaml").read_text())
+    del mc["vendor"]
+    mc["ui_languages"] = ["english"]
+    mc["ease_of_use"] = 9
+    (root / "products" / "mailchimp.yaml").write_text(yaml.safe_dump(mc))
+    (root / "products" / "broken.yaml").write_text("id: [unclosed\n")
+    return root
+
+
+def test_validation_reports_every_problem_at_once(tmp_path):
+    root = _broken_catalog(tmp_path)
+    catalog, problems = validate_catalog(root)
+    assert catalog is None
+    text = "\n".join(str(p) for p in problems)
+    assert "brevo.yaml: brevo: categories: unknown category 'emial-marketing'; did you mean " \
+           "'email-marketing'?" in text
+    assert "brevo: pricing.entry_eur_month: expected a price" in text
+    assert "brevo: integrations: unknown tool id 'shopfy'; did you mean 'shopify'?" in text
+    assert "mailchimp: vendor: required field is missing" in text
+    assert "mailchimp: ui_languages: unknown ISO 639-1 language 'english'" in text
+    assert "mailchimp: ease_of_use: expected a whole number from 1 (hard) to 5 (easy)" in text
+    assert "broken.yaml: line 2: invalid YAML" in text or "broken.yaml:" in text
+    assert len(problems) >= 7
+
+
+def test_load_raises_with_problems(tmp_path):
+    with pytest.raises(CatalogError) as info:
+        load_catalog(_broken_catalog(tmp_path))
+    assert len(info.value.problems) >= 7
+
+
+def test_cache_gives_the_same_catalog(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cold = load_catalog()
+    assert list(tmp_path.glob("cinwe-reco/catalog-*.json"))
+    warm = load_catalog()
+    assert warm.tools == cold.tools and warm.fingerprint == cold.fingerprint
+    assert warm.taxonomy.capabilities == cold.taxonomy.capabilities
+
+
+def test_name_resolution_and_suggestions(catalog):
+    assert catalog.resolve("Google Analytics 4") == "google-analytics"
+    assert catalog.resolve("BREVO") == "brevo"
+    assert catalog.resolve("noCRM.io") == "nocrm-io"
+    assert catalog.resolve("WordPress") == "wordpress"
+    assert catalog.resolve("hubspto") is None
+    assert catalog.suggestion("hubspto") == "hubspot-crm"
+
+
+def test_search_finds_french_capability_labels(catalog):
+    ids = {t.id for t in catalog.search("prise de rendez-vous")}
+    assert "calendly" in ids
+    ids = {t.id for t in catalog.search("appointment booking")}
+    assert "calendly" in ids
+    assert catalog.search("zzzz-nothing") == []
