@@ -305,6 +305,247 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
         click.echo(text, nl=False)
 
 
+# --------------------------------------------------------------------------- suggest
+
+
+def _recommender(settings: Settings):
+    from .recommender import Recommender
+
+    return Recommender.load(model=settings.model_path, catalog=settings.catalog())
+
+
+def _is_batch(paths: tuple[str, ...]) -> bool:
+    return len(paths) > 1 or any(Path(p).is_dir() or p.lower().endswith(".jsonl") for p in paths)
+
+
+@cli.command("suggest")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path())
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="How many suggestions to list.")
+@click.option("--need", "needs", multiple=True, metavar="ID",
+              help="Only this need (a need of the profile, or any capability or category id); "
+                   "repeatable.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: table; json lines for a batch].")
+@click.option("--out", type=click.Path(), help="Write the output to this file (atomically).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Profiles scored in parallel in a batch.")
+@pass_settings
+def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tuple[str, ...],
+            fmt: str | None, out: str | None, force: bool, workers: int) -> None:
+    """Rank the catalog for client profiles: shortlists per need, reasons, and a stack.
+
+    PROFILE is a YAML or JSON file; several files, a folder or a JSONL file make a batch,
+    scored in parallel and written as JSON lines (one broken profile is reported and skipped).
+
+    \b
+    Examples:
+        cinwe-reco suggest examples/boulangerie-lemoine.yaml
+        cinwe-reco suggest client.yaml --format json --top 5
+        cinwe-reco suggest clients/ --out suggestions.jsonl
+    """
+    from .files import atomic_write_text
+    from .profile import load_profiles
+    from .render import suggestions_csv_rows, suggestions_markdown, suggestions_table, to_csv
+
+    if out and Path(out).exists() and not force:
+        raise CinweError(f"{out}: already exists; use --force to overwrite it")
+    batch = _is_batch(profiles)
+    fmt = fmt or ("json" if batch else "table")
+    rec = _recommender(settings)
+    for w in rec.warnings:
+        click.echo(f"warning: {w}", err=True)
+    items = list(load_profiles(list(profiles), rec.catalog))
+    if not batch:
+        source, profile = items[0]
+        if isinstance(profile, CinweError):
+            raise profile
+        items = [(source, profile)]
+    chunks: list[str] = []
+    failures = 0
+    show_bar = batch and len(items) > 1
+    with click.progressbar(length=len(items), label="scoring", file=sys.stderr,
+                           hidden=not show_bar) as bar:
+        results = rec.suggest_many((p for _, p in items), top=top, needs=needs or None,
+                                   workers=workers)
+        for (source, _), result in zip(items, results, strict=True):
+            bar.update(1)
+            if isinstance(result, CinweError):
+                if not batch:
+                    raise result
+                failures += 1
+                click.echo(f"\nskipped {source}: {result}", err=True)
+                continue
+            if fmt == "json":
+                chunks.append(json.dumps(result.to_dict(), ensure_ascii=False,
+                                         indent=None if batch else 2) + "\n")
+                for note in result.notes:
+                    click.echo(f"note ({result.client}): {note}", err=True)
+            elif fmt == "csv":
+                chunks.append(to_csv(suggestions_csv_rows(result), header=not chunks))
+            elif fmt == "markdown":
+                chunks.append(suggestions_markdown(result))
+            else:
+                chunks.append(suggestions_table(result) + "\n")
+    sep = "" if fmt in ("json", "csv") else "\n"
+    text = sep.join(chunks)
+    if out:
+        atomic_write_text(Path(out), text, force=force)
+        click.echo(f"wrote {out} ({len(chunks)} profile(s))", err=True)
+    else:
+        click.echo(text, nl=False)
+    if failures:
+        raise click.exceptions.Exit(_fail(f"{failures} profile(s) skipped, {len(chunks)} scored"))
+
+
+@cli.command("explain")
+@click.argument("profile", type=click.Path())
+@click.argument("tool")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@pass_settings
+def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
+    """Why does TOOL rank where it does for this client, or why is it not suggested?
+
+    \b
+    Example:
+        cinwe-reco explain examples/boulangerie-lemoine.yaml mailchimp
+    """
+    from .render import explanation_text
+
+    rec = _recommender(settings)
+    for w in rec.warnings:
+        click.echo(f"warning: {w}", err=True)
+    result = rec.explain(profile, tool)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(explanation_text(result))
+
+
+# --------------------------------------------------------------------------- training
+
+
+@cli.command("train")
+@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True,
+              help="Training data folder.")
+@click.option("--out", type=click.Path(), default="models/default", show_default=True,
+              help="Model folder to write.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--rounds", type=click.IntRange(10, 10_000), default=600, show_default=True,
+              help="Boosting rounds at most (early stopping picks the best).")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@pass_settings
+def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
+          force: bool) -> None:
+    """Train the LambdaRank model on the training folder and write a model folder.
+
+    \b
+    Example:
+        cinwe-reco train --data training/data --out models/mine --seed 0
+    """
+    from .evaluate import metrics_table
+    from .train import metric_changes, train_model
+
+    if Path(out).exists() and not force:
+        raise CinweError(f"{out}: already exists; use --force to replace it")
+    state: dict[str, Any] = {}
+
+    def progress(stage: str, i: int, n: int) -> None:
+        if stage != "training":
+            click.echo(f"{stage}...", err=True)
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=n, label="training", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+
+    try:
+        meta = train_model(Path(data_dir), Path(out), settings.catalog(), seed=seed,
+                           force=force, n_estimators=rounds, progress=progress)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    click.echo(f"wrote {out} (best iteration {meta['best_iteration']}, "
+               f"{meta['data']['train_pairs']:,} training pairs)")
+    click.echo(metrics_table(meta["metrics"]))
+    changes = metric_changes(meta)
+    if changes:
+        click.echo("change against the replaced model:")
+        for line in changes:
+            click.echo(f"  {line}")
+
+
+@cli.command("evaluate")
+@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@pass_settings
+def evaluate(settings: Settings, data_dir: str, fmt: str) -> None:
+    """Compare the model with the popularity and rule-based baselines.
+
+    NDCG@5, NDCG@10, MAP@10 and recall@10 on held-out simulated profiles and the expert set.
+
+    \b
+    Example:
+        cinwe-reco evaluate --model models/default --format json
+    """
+    from .evaluate import evaluate_model, metrics_table
+    from .resources import default_model_dir
+
+    result = evaluate_model(settings.model_path or default_model_dir(), Path(data_dir),
+                            settings.catalog())
+    if fmt == "json":
+        click.echo(json.dumps({k: result[k] for k in ("simulated", "expert")}, indent=2))
+    else:
+        click.echo(f"model {result['model_name']} {result['model_version']}: "
+                   f"{result['simulated']['groups']} held-out simulated profiles, "
+                   f"{result['expert']['groups']} expert profiles")
+        click.echo(metrics_table(result))
+
+
+@cli.group("feedback")
+def feedback_group() -> None:
+    """Record what clients adopted or rejected, for the next training.
+
+    \b
+    Example:
+        cinwe-reco feedback add client.yaml brevo --outcome adopted
+    """
+
+
+@feedback_group.command("add")
+@click.argument("profile", type=click.Path())
+@click.argument("tool")
+@click.option("--outcome", required=True, type=click.Choice(["adopted", "shortlisted",
+                                                              "rejected"]))
+@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
+@pass_settings
+def feedback_add(settings: Settings, profile: str, tool: str, outcome: str,
+                 data_dir: str) -> None:
+    """Append one outcome (the profile, the tool, the outcome, the date, the model version).
+
+    \b
+    Example:
+        cinwe-reco feedback add examples/boulangerie-lemoine.yaml trustpilot --outcome adopted
+    """
+    from .feedback import append_record, feedback_record
+    from .profile import load_profile
+    from .ranker import read_metadata
+    from .resources import default_model_dir
+
+    catalog = settings.catalog()
+    loaded = load_profile(profile, catalog)
+    try:
+        version = read_metadata(settings.model_path or default_model_dir()).get("version", "")
+    except CinweError:
+        version = "none"
+    record = feedback_record(loaded, tool, outcome, catalog, version)
+    path = append_record(Path(data_dir), record)
+    click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} ({path})")
+
+
 # --------------------------------------------------------------------------- helpers
 
 

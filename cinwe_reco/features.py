@@ -131,7 +131,7 @@ def build_features(profile: Profile, arrays: CatalogArrays, cand: Candidates) ->
     out[:, col["free_plan_fits"]] = free_fits
     out[:, col["price_unknown"]] = np.isnan(cost)
 
-    employees = float(profile.employees)
+    employees = float(max(profile.employees, 1))  # a solo founder is a team of one
     low, high = arrays.min_employees[rows], arrays.max_employees[rows]
     below = np.log2((low + 1.0) / (employees + 1.0))
     above = np.log2((employees + 1.0) / (high + 1.0))

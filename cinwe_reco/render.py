@@ -82,3 +82,161 @@ def money(value: float | None) -> str:
     if value is None:
         return "?"
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.2f}"
+
+
+def _need_label(result: Suggestions, need_id: str) -> str:
+    priority = next((n.priority for n in result.profile.needs if n.id == need_id), "")
+    return f"{need_id} ({priority})" if priority else need_id
+
+
+def _header(result: Suggestions) -> str:
+    m = result.model
+    model = f"{m['name']} {m['version']}" if m["name"] != "rules" else "rule-based scorer"
+    p = result.profile
+    budget = "no budget given" if p.budget_eur_month is None else (
+        f"budget {p.budget_eur_month:,.0f} EUR/month ({p.budget_mode})")
+    return f"{result.client}: {budget}; ranked by {model}"
+
+
+def _stack_lines(result: Suggestions) -> list[str]:
+    st = result.stack
+    names = ", ".join(result.details[t].name if t in result.details else t for t in st.tools)
+    status = "within budget" if st.within_budget else "over budget"
+    return [
+        f"Recommended stack: {names or 'nothing new'}",
+        f"  total {money(st.monthly_cost_eur)} EUR/month, {status}",
+        f"  covers: {', '.join(st.covers) or 'none'}",
+        f"  uncovered: {', '.join(st.uncovered) or 'none'}",
+    ]
+
+
+def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
+    """The terminal view: per need, a shortlist with fit, cost and top reason; then the stack."""
+    out = [_clip(_header(result), WIDTH), ""]
+    for need_id, tool_ids in result.by_need.items():
+        out.append(_need_label(result, need_id))
+        if not tool_ids:
+            out.append("  no tool meets your constraints for this need")
+        else:
+            out.append(f"  {'#':>3} {'tool':<24} {'fit':>3} {'EUR/mo':>7}  top reason")
+        for tool_id in tool_ids[:per_need]:
+            d = result.details.get(tool_id)
+            if d is None:
+                continue
+            reason = d.reasons[0] if d.reasons else ""
+            if d.warnings:
+                reason = f"{reason}; ! {d.warnings[0]}" if reason else f"! {d.warnings[0]}"
+            out.append(f"  {d.rank:>3} {_clip(d.name, 24):<24} {d.fit:>3} "
+                       f"{money(d.monthly_cost_eur):>7}  {_clip(reason, WIDTH - 45)}")
+        out.append("")
+    out += _stack_lines(result)
+    for note in result.notes:
+        out += textwrap.wrap(f"note: {note}", WIDTH, subsequent_indent="  ")
+    if result.excluded:
+        out.append("Excluded by your constraints:")
+        for e in result.excluded[:10]:
+            out.append(_clip(f"  {e.tool_id}: {e.reason}", WIDTH))
+    for w in result.warnings:
+        out += textwrap.wrap(f"warning: {w}", WIDTH, subsequent_indent="  ")
+    return "\n".join(out)
+
+
+def suggestions_markdown(result: Suggestions, per_need: int = 5) -> str:
+    """The same facts as markdown, for a report to the client."""
+    out = [f"# {result.client}", "", _header(result), ""]
+    out += ["## Top suggestions", "", "| # | tool | fit | EUR/month | covers | reasons | warnings |",
+            "|---|---|---|---|---|---|---|"]
+    for s in result.suggestions:
+        out.append(f"| {s.rank} | {s.name} (`{s.tool_id}`) | {s.fit} | "
+                   f"{money(s.monthly_cost_eur)} | {', '.join(s.covers)} | "
+                   f"{'; '.join(s.reasons)} | {'; '.join(s.warnings)} |")
+    for need_id, tool_ids in result.by_need.items():
+        out += ["", f"## {_need_label(result, need_id)}", ""]
+        if not tool_ids:
+            out.append("No tool meets your constraints for this need.")
+            continue
+        out += ["| # | tool | fit | EUR/month | top reason |", "|---|---|---|---|---|"]
+        for tool_id in tool_ids[:per_need]:
+            d = result.details.get(tool_id)
+            if d is not None:
+                out.append(f"| {d.rank} | {d.name} | {d.fit} | {money(d.monthly_cost_eur)} | "
+                           f"{d.reasons[0] if d.reasons else ''} |")
+        rest = [t for t in tool_ids[per_need:]]
+        if rest:
+            out.append(f"\nAlso: {', '.join(rest)}")
+    out += ["", "## Recommended stack", ""] + [line.strip() for line in _stack_lines(result)[1:]]
+    out.insert(len(out) - 3, ", ".join(result.stack.tools) or "nothing new")
+    for note in result.notes:
+        out.append(f"- note: {note}")
+    if result.excluded:
+        out += ["", "## Excluded", ""] + [f"- `{e.tool_id}`: {e.reason}" for e in result.excluded]
+    for w in result.warnings:
+        out.append(f"\n> warning: {w}")
+    return "\n".join(out) + "\n"
+
+
+CSV_COLUMNS = ("client", "section", "need", "rank", "tool_id", "name", "score", "fit",
+               "monthly_cost_eur", "covers", "reasons", "warnings")
+
+
+def suggestions_csv_rows(result: Suggestions) -> list[dict[str, Any]]:
+    """One row per fact: top suggestions, shortlist entries, the stack, exclusions, notes."""
+    rows: list[dict[str, Any]] = []
+
+    def row(section: str, need: str = "", d: Any = None, **extra: Any) -> None:
+        r = {c: "" for c in CSV_COLUMNS}
+        r.update(client=result.client, section=section, need=need)
+        if d is not None:
+            r.update(rank=d.rank, tool_id=d.tool_id, name=d.name, score=d.score, fit=d.fit,
+                     monthly_cost_eur="" if d.monthly_cost_eur is None else d.monthly_cost_eur,
+                     covers="; ".join(d.covers), reasons="; ".join(d.reasons),
+                     warnings="; ".join(d.warnings))
+        r.update(extra)
+        rows.append(r)
+
+    for s in result.suggestions:
+        row("suggestion", d=s)
+    for need_id, tool_ids in result.by_need.items():
+        for position, tool_id in enumerate(tool_ids, start=1):
+            d = result.details.get(tool_id)
+            if d is not None:
+                row("by_need", need_id, d)
+            else:
+                row("by_need", need_id, rank=position, tool_id=tool_id)
+    st = result.stack
+    for tool_id in st.tools:
+        row("stack", tool_id=tool_id, monthly_cost_eur=st.monthly_cost_eur,
+            covers="; ".join(st.covers),
+            warnings="" if st.within_budget else "over budget")
+    for need_id in st.uncovered:
+        row("stack_uncovered", need_id)
+    for e in result.excluded:
+        row("excluded", tool_id=e.tool_id, warnings=e.reason)
+    for note in result.notes:
+        row("note", warnings=note)
+    return rows
+
+
+def to_csv(rows: list[dict[str, Any]], header: bool = True) -> str:
+    """CSV text of rows with CSV_COLUMNS."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def explanation_text(exp: Any) -> str:
+    """`cinwe-reco explain` in words."""
+    out = [f"{exp.name} ({exp.tool_id}): {exp.message}"]
+    if exp.reasons:
+        out.append("for it:   " + "; ".join(exp.reasons))
+    if exp.warnings:
+        out.append("against:  " + "; ".join(exp.warnings))
+    if exp.contributions:
+        out.append("")
+        out.append(f"{'feature':<24} {'value':<44} {'push':>8}")
+        for c in exp.contributions:
+            out.append(f"{c.feature:<24} {_clip(c.words, 44):<44} {c.contribution:>+8.3f}")
+    return "\n".join(out)

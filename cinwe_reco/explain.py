@@ -1,0 +1,229 @@
+"""Reasons in plain words, from the model's per-feature contributions and the tool's facts.
+
+LightGBM's ``pred_contrib`` says how much each feature pushed a tool's score up or down for this
+client. Features are grouped into *aspects* (coverage, cost, size, language...); the aspects that
+pushed the score up most become the reasons, the ones that pulled it down the warnings. A
+sentence is only said when the facts support it, so no reason contradicts the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .candidates import CatalogArrays
+from .catalog import Catalog, Tool
+from .codes import LANGUAGE_NAMES
+from .features import FEATURE_INDEX, FEATURE_NAMES
+from .profile import Profile
+
+ASPECTS: dict[str, tuple[str, ...]] = {
+    "coverage": ("must_covered", "must_frac", "should_covered", "should_frac", "nice_covered",
+                 "nice_frac", "need_coverage", "new_coverage"),
+    "cost": ("monthly_cost_eur", "cost_budget_ratio", "free_plan_fits", "price_unknown",
+             "per_user"),
+    "size": ("size_fit",),
+    "language": ("language_fit",),
+    "hosting": ("eu_fit",),
+    "open_source": ("oss_fit", "self_hostable"),
+    "ease": ("ease_of_use", "skill_gap", "maturity_gap"),
+    "stack": ("stack_integrations", "stack_integration_frac"),
+    "overlap": ("redundancy", "primary_in_stack"),
+    "sector": ("sector_fit",),
+    "goals": ("goal_fit",),
+    "breadth": ("breadth", "ecosystem"),
+}
+ASPECT_OF = {f: a for a, fs in ASPECTS.items() for f in fs}
+
+# how each feature reads in `explain`, from its value
+FEATURE_WORDS: dict[str, Callable[[float], str]] = {
+    "must_covered": lambda v: f"covers {v:.0f} must-have need(s)",
+    "must_frac": lambda v: "no must-have need" if np.isnan(v) else f"{v:.0%} of must-haves",
+    "should_covered": lambda v: f"covers {v:.0f} should-have need(s)",
+    "should_frac": lambda v: "no should-have need" if np.isnan(v) else f"{v:.0%} of should-haves",
+    "nice_covered": lambda v: f"covers {v:.0f} nice-to-have need(s)",
+    "nice_frac": lambda v: "no nice-to-have need" if np.isnan(v) else f"{v:.0%} of nice-to-haves",
+    "need_coverage": lambda v: f"{v:.0%} of all needs, by priority",
+    "new_coverage": lambda v: f"{v:.0%} of the needs your stack leaves open",
+    "monthly_cost_eur": lambda v: "no public price" if np.isnan(v) else f"about {v:,.0f} EUR/month",
+    "cost_budget_ratio": lambda v: "budget unknown" if np.isnan(v) else f"{v:.0%} of the budget",
+    "free_plan_fits": lambda v: "free plan fits" if v else "no free plan that fits",
+    "price_unknown": lambda v: "price unknown" if v else "price known",
+    "size_fit": lambda v: "fits your size" if v == 0 else f"size off by {-v:.1f} (log2)",
+    "language_fit": lambda v: {1: "interface in your language", -1: "not in your language"}.get(
+        v, "language not a criterion"),
+    "eu_fit": lambda v: {1: "EU hosting", -1: "no EU hosting"}.get(v, "hosting not a criterion"),
+    "oss_fit": lambda v: {1: "open source", -1: "not open source"}.get(
+        v, "licence not a criterion"),
+    "ease_of_use": lambda v: f"ease of use {v:.0f}/5",
+    "skill_gap": lambda v: "no skill gap" if v == 0 else f"skill gap {v:.0f}",
+    "maturity_gap": lambda v: "fits your digital maturity" if v == 0 else f"maturity gap {v:.1f}",
+    "stack_integrations": lambda v: f"integrates with {v:.0f} tool(s) of your stack",
+    "stack_integration_frac": lambda v: "no current stack" if np.isnan(v) else
+    f"{v:.0%} of your stack",
+    "redundancy": lambda v: f"{v:.0%} of what it covers you already have",
+    "primary_in_stack": lambda v: "your stack has one of its kind" if v else "new kind of tool",
+    "sector_fit": lambda v: {1: "built for your sector", -1: "built for other sectors"}.get(
+        v, "generalist"),
+    "goal_fit": lambda v: "no goals given" if np.isnan(v) else f"serves {v:.0%} of your goals",
+    "breadth": lambda v: f"{v:.0f} capabilities",
+    "ecosystem": lambda v: f"{v:.0f} native integrations in the catalog",
+    "per_user": lambda v: "priced per user" if v else "flat price",
+    "self_hostable": lambda v: "self-hostable" if v else "cloud only",
+}
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Everything a sentence may mention about one tool for one client."""
+
+    profile: Profile
+    tool: Tool
+    x: dict[str, float]
+    covers: list[str]
+    stack_links: list[str]
+    catalog: Catalog
+
+
+def short_name(name: str) -> str:
+    """'WordPress (self-hosted, wordpress.org)' -> 'WordPress'."""
+    return name.split(" (")[0].strip() or name
+
+
+def _names(ids: list[str], catalog: Catalog) -> str:
+    names = [short_name(catalog.get(i).name) for i in ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _lang(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def positive_sentence(aspect: str, c: ToolContext) -> str | None:
+    """The reason an aspect gives, or None when the facts do not support one."""
+    p, t, x = c.profile, c.tool, c.x
+    if aspect == "coverage":
+        musts = [n.id for n in p.needs if n.priority == "must" and n.id in c.covers]
+        if musts:
+            return (f"covers your must-have need {musts[0]}" if len(musts) == 1 else
+                    f"covers your {len(musts)} must-have needs ({', '.join(musts)})")
+        if c.covers:
+            return f"covers {', '.join(c.covers[:3])}"
+        return None
+    if aspect == "cost":
+        if x["free_plan_fits"]:
+            if p.contacts and t.free_max_contacts:
+                return f"free plan covers your {p.contacts:,} contacts"
+            if t.free_max_users and p.users <= t.free_max_users:
+                return f"free plan covers your {p.users} user(s)"
+            return "has a free plan"
+        cost = x["monthly_cost_eur"]
+        if not np.isnan(cost) and p.budget_eur_month is not None and cost <= p.budget_eur_month:
+            return f"about {cost:,.0f} EUR/month, within your budget"
+        return None
+    if aspect == "size" and x["size_fit"] == 0:
+        return f"made for companies of your size ({t.min_employees:,}-{t.max_employees:,} people)"
+    if aspect == "language" and x["language_fit"] > 0:
+        spoken = [lang for lang in p.languages if lang in t.ui_languages]
+        return f"{_lang(spoken[0])} interface" if spoken else None
+    if aspect == "hosting" and t.eu_hosting:
+        return "data hosted in the EU"
+    if aspect == "open_source" and t.open_source:
+        return "open source" + (", can run on your own server" if t.self_hostable else "")
+    if aspect == "ease" and x["skill_gap"] == 0 and t.ease_of_use >= 4:
+        return "easy to set up without technical help"
+    if aspect == "stack" and c.stack_links:
+        return f"integrates with your {_names(c.stack_links, c.catalog)}"
+    if aspect == "sector" and x["sector_fit"] > 0 and p.sector:
+        return f"built for {c.catalog.taxonomy.label(p.sector).lower()}"
+    if aspect == "goals" and p.goals and x["goal_fit"] > 0:
+        tax = c.catalog.taxonomy
+        served = [g for g in p.goals if set(tax.goals[g].related) & set(t.capabilities)]
+        if served:
+            return "serves your goal" + ("s " if len(served) > 1 else " ") + ", ".join(
+                tax.label(g).lower() for g in served)
+    if aspect == "breadth" and x["ecosystem"] >= 5:
+        return f"connects natively with {x['ecosystem']:.0f} other tools of the catalog"
+    return None
+
+
+def warning_sentences(c: ToolContext) -> dict[str, str]:
+    """Facts that count against the tool for this client, by aspect."""
+    p, t, x = c.profile, c.tool, c.x
+    out: dict[str, str] = {}
+    cost = x["monthly_cost_eur"]
+    budget = p.budget_eur_month
+    if np.isnan(cost):
+        out["cost"] = ("price on request: ask the vendor for a quote" if t.quote_only
+                       else "no public price: check the cost with the vendor")
+    elif budget is not None and cost > budget:
+        out["cost"] = f"over budget by {cost - budget:,.0f} EUR/month"
+    elif t.free_plan and not x["free_plan_fits"] and p.contacts and t.free_max_contacts \
+            and p.contacts > t.free_max_contacts:
+        out["cost"] = f"free plan limited to {t.free_max_contacts:,} contacts"
+    if x["skill_gap"] >= 2:
+        out["ease"] = "needs a technical person to set up"
+    elif x["maturity_gap"] >= 2:
+        out["ease"] = "a large suite for your current digital maturity"
+    spoken = [lang for lang in p.languages if lang in t.ui_languages]
+    if not spoken and p.language != "any":
+        out["language"] = f"no {_lang(p.languages[0])} interface"
+    if not t.eu_hosting and p.eu_hosting == "preferred":
+        out["hosting"] = "no EU data hosting"
+    if not t.open_source and p.open_source == "preferred":
+        out["open_source"] = "not open source"
+    if x["size_fit"] <= -1:
+        out["size"] = (f"built for larger companies ({t.min_employees:,}+ employees)"
+                       if p.employees < t.min_employees else
+                       f"built for smaller teams (up to {t.max_employees:,} employees)")
+    if x["redundancy"] > 0 or x["primary_in_stack"]:
+        out["overlap"] = "overlaps with tools you already use"
+    if x["sector_fit"] < 0:
+        out["sector"] = "made for other sectors (" + ", ".join(t.sectors[:3]) + ")"
+    return out
+
+
+def tool_context(profile: Profile, arrays: CatalogArrays, row: int, x_row: np.ndarray,
+                 covers_row: np.ndarray) -> ToolContext:
+    """The context of one candidate (its catalog row, feature row and coverage row)."""
+    catalog = arrays.catalog
+    tool = catalog.tools[row]
+    x = {name: float(x_row[i]) for name, i in FEATURE_INDEX.items()}
+    covers = [need.id for need, c in zip(profile.needs, covers_row, strict=True) if c]
+    stack_rows = arrays.rows(profile.current_stack)
+    links = [str(arrays.ids[r]) for r in stack_rows if arrays.integrates[row, r]]
+    return ToolContext(profile, tool, x, covers, links, catalog)
+
+
+def reasons_and_warnings(ctx: ToolContext, contrib: np.ndarray | None,
+                         max_reasons: int = 4) -> tuple[list[str], list[str]]:
+    """Two to four reasons and the warnings for one tool.
+
+    ``contrib`` is the tool's row of per-feature contributions (None for the rule-based
+    fallback: aspects are then taken in a fixed order of importance).
+    """
+    if contrib is not None:
+        by_aspect: dict[str, float] = {}
+        for name, value in zip(FEATURE_NAMES, contrib[: len(FEATURE_NAMES)], strict=True):
+            by_aspect[ASPECT_OF[name]] = by_aspect.get(ASPECT_OF[name], 0.0) + float(value)
+        order = sorted(by_aspect, key=lambda a: -by_aspect[a])
+    else:
+        by_aspect = {a: 1.0 for a in ASPECTS}
+        order = list(ASPECTS)
+    reasons: list[str] = []
+    for aspect in order:
+        if by_aspect[aspect] <= 0 and len(reasons) >= 2:
+            break
+        sentence = positive_sentence(aspect, ctx)
+        if sentence:
+            reasons.append(sentence)
+        if len(reasons) == max_reasons:
+            break
+    warnings = warning_sentences(ctx)
+    ordered = sorted(warnings, key=lambda a: by_aspect.get(a, 0.0))
+    out_warnings = [warnings[a] for a in ordered]
+    if ctx.tool.status != "reviewed":
+        out_warnings.append("imported, unreviewed: check the facts")
+    return reasons, out_warnings

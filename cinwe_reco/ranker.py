@@ -1,0 +1,189 @@
+"""The ranking model: a LightGBM LambdaRank booster in a model folder.
+
+A model folder holds ``model.txt`` (LightGBM's own text format), ``metadata.json`` and
+``MODEL_CARD.md``. Loading never unpickles anything: a folder someone sent you cannot run code.
+The metadata records a SHA-256 of ``model.txt``, checked on load, and the feature names in
+order; a model built for another feature schema is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+
+MODEL_SCHEMA = "cinwe-reco/model@1"
+MODEL_FILE = "model.txt"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "MODEL_CARD.md"
+MAX_MODEL_BYTES = 200 * 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    """The checked metadata of a model folder (without loading the booster)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: no such model folder")
+    meta_path = folder / METADATA_FILE
+    if not meta_path.is_file():
+        raise ModelError(f"{folder}: not a model folder (no {METADATA_FILE})")
+    try:
+        text = meta_path.read_text(encoding="utf-8")
+        if len(text) > 5 * 1024 * 1024:
+            raise ModelError(f"{meta_path}: metadata larger than 5 MB")
+        meta = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: unreadable metadata ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("schema") != MODEL_SCHEMA:
+        raise ModelError(f"{meta_path}: not cinwe-reco model metadata "
+                         f"(expected schema '{MODEL_SCHEMA}')")
+    names = meta.get("feature_names")
+    if meta.get("feature_schema_version") != FEATURE_SCHEMA_VERSION or names != list(
+            FEATURE_NAMES):
+        raise ModelError(
+            f"{folder}: the model was trained for feature schema "
+            f"{meta.get('feature_schema_version')!r} with {len(names or [])} features; this "
+            f"version of cinwe-reco computes schema {FEATURE_SCHEMA_VERSION} with "
+            f"{len(FEATURE_NAMES)} features. Retrain it with `cinwe-reco train`.")
+    return meta
+
+
+class RankingModel:
+    """A loaded, verified model: scores, per-feature contributions and the 0..100 fit figure."""
+
+    def __init__(self, booster: Any, metadata: dict[str, Any], path: Path | None = None) -> None:
+        self.booster = booster
+        self.metadata = metadata
+        self.path = path
+        cal = metadata.get("calibration") or {}
+        self._cal_raw = np.asarray(cal.get("raw", [-1.0, 1.0]), dtype=float)
+        self._cal_fit = np.asarray(cal.get("fit", [0.0, 100.0]), dtype=float)
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", "model"))
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    @property
+    def trained_at(self) -> str:
+        return str(self.metadata.get("trained_at", ""))
+
+    @classmethod
+    def load(cls, folder: Path | str) -> RankingModel:
+        """Load and verify a model folder; ModelError says what is wrong."""
+        folder = Path(folder)
+        meta = read_metadata(folder)
+        model_path = folder / MODEL_FILE
+        if not model_path.is_file():
+            raise ModelError(f"{folder}: model file {MODEL_FILE} is missing")
+        if model_path.stat().st_size > MAX_MODEL_BYTES:
+            raise ModelError(f"{model_path}: larger than {MAX_MODEL_BYTES:,} bytes")
+        expected = meta.get("model_sha256")
+        raw = model_path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != expected:
+            raise ModelError(f"{model_path}: SHA-256 does not match metadata.json: the model "
+                             "file was truncated or edited, or the metadata was changed")
+        import lightgbm
+
+        try:
+            booster = lightgbm.Booster(model_str=raw.decode("utf-8"))
+        except (lightgbm.basic.LightGBMError, UnicodeDecodeError, ValueError) as exc:
+            raise ModelError(f"{model_path}: not a LightGBM text model ({exc})") from None
+        if booster.num_feature() != len(FEATURE_NAMES):
+            raise ModelError(f"{model_path}: the booster has {booster.num_feature()} features, "
+                             f"expected {len(FEATURE_NAMES)}")
+        return cls(booster, meta, folder)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Raw ranking scores (higher is better; comparable within one profile)."""
+        return self.booster.predict(X, num_threads=1)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """(rows x features+1) SHAP contributions; the last column is the expected value."""
+        return self.booster.predict(X, pred_contrib=True, num_threads=1)
+
+    def fit_percent(self, raw: np.ndarray) -> np.ndarray:
+        """The 0..100 fit figure: the expected grade / 3, calibrated on held-out groups."""
+        return np.interp(raw, self._cal_raw, self._cal_fit)
+
+
+class LambdaRanker:
+    """LightGBM LambdaRank with an estimator interface (wraps ``LGBMRanker``, does not subclass).
+
+    ``fit(X, y, group=..., eval_set=..., eval_group=...)`` returns self; the fitted booster is
+    ``booster_``.
+    """
+
+    def __init__(self, *, n_estimators: int = 600, learning_rate: float = 0.05,
+                 num_leaves: int = 31, min_child_samples: int = 40, subsample: float = 0.8,
+                 colsample_bytree: float = 0.9, reg_lambda: float = 1.0, seed: int = 0,
+                 early_stopping_rounds: int = 40, n_jobs: int = 2) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.seed = seed
+        self.early_stopping_rounds = early_stopping_rounds
+        self.n_jobs = n_jobs
+
+    def get_params(self) -> dict[str, Any]:
+        return dict(vars(self)) if not hasattr(self, "booster_") else {
+            k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def fit(self, X: np.ndarray, y: np.ndarray, *, group: np.ndarray,
+            sample_weight: np.ndarray | None = None, eval_set: tuple | None = None,
+            eval_group: np.ndarray | None = None, callbacks: list | None = None
+            ) -> LambdaRanker:
+        import lightgbm
+
+        ranker = lightgbm.LGBMRanker(
+            objective="lambdarank", n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples, subsample=self.subsample,
+            subsample_freq=1, colsample_bytree=self.colsample_bytree,
+            reg_lambda=self.reg_lambda, random_state=self.seed, n_jobs=self.n_jobs,
+            deterministic=True, force_row_wise=True, verbose=-1,
+        )
+        cbs = list(callbacks or [])
+        kwargs: dict[str, Any] = {}
+        if eval_set is not None:
+            import inspect
+
+            # LightGBM 4.7 renamed eval_set to eval_X/eval_y; older releases only know eval_set
+            if "eval_X" in inspect.signature(ranker.fit).parameters:
+                kwargs.update(eval_X=(eval_set[0],), eval_y=(eval_set[1],))
+            else:
+                kwargs.update(eval_set=[eval_set])
+            kwargs.update(eval_group=[eval_group], eval_at=[10], eval_metric="ndcg")
+            cbs.append(lightgbm.early_stopping(self.early_stopping_rounds, verbose=False))
+        ranker.fit(X, y, group=group, sample_weight=sample_weight,
+                   feature_name=list(FEATURE_NAMES), callbacks=cbs, **kwargs)
+        self.booster_ = ranker.booster_
+        self.best_iteration_ = int(ranker.best_iteration_ or ranker.n_estimators)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "booster_"):
+            raise ModelError("this LambdaRanker is not fitted yet; call fit first")
+        return self.booster_.predict(X, num_iteration=self.best_iteration_)

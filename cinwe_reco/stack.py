@@ -1,0 +1,167 @@
+"""The recommended stack: one coherent set of tools covering the needs within the budget.
+
+An exact branch-and-bound search over the best candidates of each need. Needs are taken in
+priority order (must, then should, then nice). The objective is lexicographic: first the
+must-have needs covered, then the should-haves, then the nice-to-haves; then the model's fit of
+the chosen tools weighted by the needs they serve, plus a bonus for integrations among the chosen
+tools and with the current stack, minus a small cost term. A need already covered by a chosen tool
+is never given a second tool, and a need the current stack already covers is given none. The budget is a hard limit (``strict``) or may be exceeded by up to
+20% at a penalty (``flexible``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+COVER_VALUE = {"must": 1_000_000.0, "should": 1_000.0, "nice": 1.0}
+FLEX_OVERRUN = 0.20
+OVERRUN_PENALTY = 2_000.0  # per budget's worth over: 20% over costs less than half a should-need
+PAIR_BONUS = 0.3
+STACK_LINK_BONUS = 0.15
+TOOL_PENALTY = 1.0
+COST_PENALTY = 0.2
+
+
+@dataclass(frozen=True)
+class StackInput:
+    """What the search needs, as arrays over a pool of candidate tools."""
+
+    priorities: list[str]  # per need
+    weights: np.ndarray  # per need: 3/2/1
+    covers: np.ndarray  # (pool x needs) bool
+    fit: np.ndarray  # (pool,) 0..1
+    cost: np.ndarray  # (pool,) EUR/month, NaN unknown
+    pair_links: np.ndarray  # (pool x pool) bool: tools integrate with each other
+    stack_links: np.ndarray  # (pool,) integrations with the current stack
+    already_covered: np.ndarray  # (needs,) covered by the current stack
+    budget: float | None
+    strict: bool
+    candidates_per_need: list[list[int]]  # pool indices, best first
+
+
+@dataclass
+class StackResult:
+    """Chosen pool indices, their cost and what they cover."""
+
+    chosen: list[int]
+    cost: float
+    covered: np.ndarray
+    value: float
+    unknown_cost: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _limit(inp: StackInput) -> float:
+    if inp.budget is None:
+        return math.inf
+    return inp.budget if inp.strict else inp.budget * (1.0 + FLEX_OVERRUN)
+
+
+def _value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.ndarray]:
+    covered = inp.covers[chosen].any(axis=0) if chosen else np.zeros(len(inp.weights), bool)
+    value = sum(COVER_VALUE[p] for p, c in zip(inp.priorities, covered, strict=True) if c)
+    for need in np.flatnonzero(covered & ~inp.already_covered):
+        owners = [t for t in chosen if inp.covers[t, need]]
+        value += max(inp.fit[t] for t in owners) * inp.weights[need]
+    for i, a in enumerate(chosen):
+        value += STACK_LINK_BONUS * min(inp.stack_links[a], 3) - TOOL_PENALTY
+        for b in chosen[i + 1:]:
+            value += PAIR_BONUS * inp.pair_links[a, b]
+    if inp.budget is not None and inp.budget > 0:
+        value -= COST_PENALTY * cost / inp.budget
+        over = max(0.0, cost - inp.budget) / inp.budget
+        value -= OVERRUN_PENALTY * over
+    elif inp.budget == 0 and cost > 0:
+        value -= OVERRUN_PENALTY
+    return value, covered
+
+
+def best_stack(inp: StackInput) -> StackResult:
+    """The exact optimum of the objective above (branch and bound over needs).
+
+    Needs already covered by the current stack are not given a tool. The bound is admissible:
+    every need still reachable by a pool tool counted as covered at its best fit, and every
+    integration bonus the remaining tools could add.
+    """
+    n_needs = len(inp.weights)
+    limit = _limit(inp)
+    cost_of = np.nan_to_num(inp.cost, nan=0.0).tolist()
+    n_pool = len(inp.fit)
+    masks = [sum(1 << j for j in range(n_needs) if inp.covers[t, j]) for t in range(n_pool)]
+    open_needs = [j for j in range(n_needs) if not inp.already_covered[j]]
+    order = sorted(open_needs, key=lambda j: -COVER_VALUE[inp.priorities[j]])
+    # best possible value of covering need j: its cover value plus the best fit among pool tools
+    best_fit = [max((inp.fit[t] for t in range(n_pool) if masks[t] >> j & 1), default=0.0)
+                for j in range(n_needs)]
+    need_value = [COVER_VALUE[inp.priorities[j]] + best_fit[j] * inp.weights[j]
+                  for j in range(n_needs)]
+    # later_mask[k]: needs some tool of the pools of needs order[k:] covers
+    later_mask = [0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        here = 0
+        for t in inp.candidates_per_need[order[k]]:
+            here |= masks[t]
+        later_mask[k] = later_mask[k + 1] | here
+    max_link = STACK_LINK_BONUS * 3
+    best = StackResult([], 0.0, np.zeros(n_needs, bool), -math.inf)
+
+    def bound(covered: int, n_chosen: int, k: int) -> float:
+        reachable = covered | later_mask[k]
+        value = sum(need_value[j] for j in range(n_needs) if reachable >> j & 1)
+        extra = len(order) - k  # at most one new tool per remaining need
+        pairs = extra * n_chosen + extra * (extra - 1) / 2 + n_chosen * (n_chosen - 1) / 2
+        return value + PAIR_BONUS * pairs + max_link * (n_chosen + extra)
+
+    def search(k: int, chosen: list[int], covered: int, cost: float) -> None:
+        nonlocal best
+        if k == len(order):
+            value, cov = _value(inp, chosen, cost)
+            if value > best.value + 1e-12:
+                best = StackResult(list(chosen), cost, cov, value)
+            return
+        if bound(covered, len(chosen), k) <= best.value:
+            return
+        need = order[k]
+        if covered >> need & 1:
+            search(k + 1, chosen, covered, cost)  # already served: never a second tool for it
+            return
+        for t in inp.candidates_per_need[need]:
+            new_cost = cost + cost_of[t]
+            if t not in chosen and new_cost <= limit + 1e-9:
+                chosen.append(t)
+                search(k + 1, chosen, covered | masks[t], new_cost)
+                chosen.pop()
+        search(k + 1, chosen, covered, cost)  # leave it uncovered
+
+    search(0, [], 0, 0.0)
+    best.unknown_cost = bool(np.isnan(inp.cost[best.chosen]).any()) if best.chosen else False
+    return best
+
+
+def cheapest_cover(inp: StackInput, needs: list[int]) -> tuple[float, list[int]] | None:
+    """The lowest known monthly cost of covering all ``needs``, ignoring the budget."""
+    cost_of = inp.cost
+    best: tuple[float, list[int]] | None = None
+
+    def search(k: int, chosen: list[int], cost: float) -> None:
+        nonlocal best
+        if best is not None and cost >= best[0]:
+            return
+        if k == len(needs):
+            best = (cost, list(chosen))
+            return
+        need = needs[k]
+        if any(inp.covers[t, need] for t in chosen):
+            search(k + 1, chosen, cost)
+            return
+        for t in inp.candidates_per_need[need]:
+            if not np.isnan(cost_of[t]) and t not in chosen:
+                chosen.append(t)
+                search(k + 1, chosen, cost + cost_of[t])
+                chosen.pop()
+
+    search(0, [], 0.0)
+    return best

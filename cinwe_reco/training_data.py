@@ -1,0 +1,205 @@
+"""Training data: profiles with graded judgments, turned into feature matrices by query group.
+
+``training/data/`` holds three sources, kept apart:
+
+* ``simulated/``: ``profiles.jsonl`` and ``judgments.csv`` written by ``training/simulate.py``
+  (SIMULATED: see that module for the population and the expert utility);
+* ``expert/``: ``profiles/*.yaml`` and ``judgments.csv`` written by hand from the products' facts,
+  never trained on: a held-out check outside the simulator;
+* ``feedback/outcomes.jsonl``: outcomes facilitators recorded with ``cinwe-reco feedback add``
+  (adopted 3, shortlisted 2, rejected 0), trained on with a higher weight.
+
+Features come from the same code as ``suggest`` (candidates, hard constraints, features).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .candidates import CatalogArrays, find_candidates
+from .catalog import Catalog
+from .constraints import feasible_mask
+from .errors import CinweError
+from .features import build_features
+from .files import load_document, read_text
+from .profile import Profile, profile_from_dict
+
+SOURCES = ("simulated", "expert", "feedback")
+OUTCOME_GRADES = {"adopted": 3, "shortlisted": 2, "rejected": 0}
+SOURCE_WEIGHTS = {"simulated": 1.0, "expert": 1.0, "feedback": 5.0}
+FEEDBACK_FILE = Path("feedback") / "outcomes.jsonl"
+
+
+@dataclass
+class QueryGroup:
+    """One profile's judged candidates: features, grades and the weight of its source."""
+
+    id: str
+    source: str
+    profile: Profile
+    tool_ids: list[str]
+    X: np.ndarray
+    grades: np.ndarray
+
+    @property
+    def weight(self) -> float:
+        return SOURCE_WEIGHTS[self.source]
+
+
+def _read_judgments(path: Path) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    if not path.is_file():
+        return out
+    reader = csv.DictReader(io.StringIO(read_text(path, max_bytes=500 * 1024 * 1024)))
+    for line, row in enumerate(reader, start=2):
+        try:
+            grade = int(row["grade"])
+            if not 0 <= grade <= 3:
+                raise ValueError
+            out[row["profile_id"]][row["tool_id"]] = grade
+        except (KeyError, TypeError, ValueError):
+            raise CinweError(f"{path}: line {line}: expected profile_id, tool_id and a grade "
+                             "from 0 to 3") from None
+    return out
+
+
+def group_for(pid: str, source: str, profile: Profile, judged: dict[str, int],
+              arrays: CatalogArrays) -> QueryGroup | None:
+    """The query group of one profile: its feasible candidates that have a judgment."""
+    cand = find_candidates(profile, arrays)
+    keep = feasible_mask(profile, arrays, cand)
+    ids = arrays.ids[cand.rows]
+    keep &= np.isin(ids, list(judged))
+    if keep.sum() < 2:
+        return None
+    from .candidates import Candidates
+
+    sub = Candidates(cand.rows[keep], cand.covers[keep], cand.stack_rows, cand.stack_covers)
+    X = build_features(profile, arrays, sub)
+    tool_ids = [str(t) for t in arrays.ids[sub.rows]]
+    grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)
+    return QueryGroup(pid, source, profile, tool_ids, X, grades)
+
+
+def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    folder = data_dir / "simulated"
+    profiles_path = folder / "profiles.jsonl"
+    if not profiles_path.is_file():
+        return []
+    judgments = _read_judgments(folder / "judgments.csv")
+    groups = []
+    text = read_text(profiles_path, max_bytes=500 * 1024 * 1024)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        profile = profile_from_dict(record["profile"], catalog, f"{profiles_path}:{number}")
+        group = group_for(record["id"], "simulated", profile, judgments.get(record["id"], {}),
+                          arrays)
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    folder = data_dir / "expert"
+    judgments = _read_judgments(folder / "judgments.csv")
+    groups = []
+    for path in sorted((folder / "profiles").glob("*.yaml")):
+        profile = profile_from_dict(load_document(path), catalog, str(path))
+        group = group_for(path.stem, "expert", profile, judgments.get(path.stem, {}), arrays)
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    path = data_dir / FEEDBACK_FILE
+    if not path.is_file():
+        return []
+    docs: dict[str, dict] = {}
+    judged: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in read_text(path, max_bytes=500 * 1024 * 1024).splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            pid = record["profile_id"]
+            docs[pid] = record["profile"]
+            judged[pid][record["tool_id"]] = OUTCOME_GRADES[record["outcome"]]
+        except (ValueError, KeyError, TypeError):
+            continue  # a damaged line is skipped, never fatal: the other outcomes still count
+    groups = []
+    for pid, doc in docs.items():
+        try:
+            profile = profile_from_dict(doc, catalog, f"{path} ({pid})")
+        except CinweError:
+            continue  # a profile naming tools since removed from the catalog
+        group = group_for(pid, "feedback", profile, judged[pid], arrays)
+        if group is not None:
+            groups.append(group)
+    return groups
+
+
+def load_training_data(data_dir: Path, catalog: Catalog, arrays: CatalogArrays | None = None
+                       ) -> dict[str, list[QueryGroup]]:
+    """Every query group of ``data_dir``, by source."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise CinweError(f"{data_dir}: no such training data folder")
+    arrays = arrays or CatalogArrays(catalog)
+    return {
+        "simulated": load_simulated(data_dir, catalog, arrays),
+        "expert": load_expert(data_dir, catalog, arrays),
+        "feedback": load_feedback(data_dir, catalog, arrays),
+    }
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    """SHA-256 over the training files (names and bytes), in a stable order."""
+    digest = hashlib.sha256()
+    data_dir = Path(data_dir)
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(data_dir)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def is_held_out(profile_id: str, seed: int, share: int) -> bool:
+    """Deterministic group split: a profile id falls in a 1/share slice for a given seed."""
+    digest = hashlib.sha256(f"{seed}:{profile_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") % share == 0
+
+
+def split_simulated(groups: list[QueryGroup], seed: int
+                    ) -> tuple[list[QueryGroup], list[QueryGroup], list[QueryGroup]]:
+    """(train, valid, test) by profile: about 80/10/10, stable for a seed."""
+    train, valid, test = [], [], []
+    for g in groups:
+        digest = hashlib.sha256(f"{seed}:{g.id}".encode()).digest()
+        bucket = int.from_bytes(digest[:4], "little") % 10
+        (test if bucket == 0 else valid if bucket == 1 else train).append(g)
+    return train, valid, test
+
+
+def stack_groups(groups: list[QueryGroup]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray]:
+    """(X, grades, group sizes, row weights) of groups laid end to end."""
+    if not groups:
+        from .features import FEATURE_NAMES
+
+        return (np.empty((0, len(FEATURE_NAMES))), np.empty(0, np.int32), np.empty(0, np.int64),
+                np.empty(0))
+    X = np.vstack([g.X for g in groups])
+    y = np.concatenate([g.grades for g in groups])
+    sizes = np.array([len(g.grades) for g in groups], dtype=np.int64)
+    weights = np.concatenate([np.full(len(g.grades), g.weight) for g in groups])
+    return X, y, sizes, weights
