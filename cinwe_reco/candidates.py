@@ -42,7 +42,8 @@ class CatalogArrays:
         self.cats = _bitset(n, len(self.cat_ids), ((i, self.cat_index[c])
                                                    for i, t in enumerate(tools)
                                                    for c in t.categories))
-        self.primary_cat = np.array([self.cat_index[t.categories[0]] for t in tools], dtype=np.int64)
+        self.primary_cat = np.array([self.cat_index[t.categories[0]] for t in tools],
+                                    dtype=np.int64)
         self.langs = _bitset(n, max(len(languages), 1), ((i, self.lang_index[lang])
                                                           for i, t in enumerate(tools)
                                                           for lang in t.ui_languages))
@@ -61,7 +62,8 @@ class CatalogArrays:
         self.quote_only = column(lambda t: t.quote_only, bool)
         self.free_max_contacts = column(
             lambda t: nan if t.free_max_contacts is None else t.free_max_contacts)
-        self.free_max_users = column(lambda t: nan if t.free_max_users is None else t.free_max_users)
+        self.free_max_users = column(
+            lambda t: nan if t.free_max_users is None else t.free_max_users)
         self.min_employees = column(lambda t: t.min_employees)
         self.max_employees = column(lambda t: t.max_employees)
         self.eu_hosting = column(lambda t: t.eu_hosting, bool)
@@ -101,6 +103,16 @@ class CatalogArrays:
         return np.stack(columns, axis=1)
 
 
+    def need_categories(self, profile: Profile) -> np.ndarray:
+        """(needs x categories) bool: the categories each need belongs to."""
+        tax = self.catalog.taxonomy
+        out = np.zeros((len(profile.needs), len(self.cat_ids)), dtype=bool)
+        for j, need in enumerate(profile.needs):
+            cats = tax.categories_of(need.id) if need.kind == "capability" else (need.id,)
+            out[j, [self.cat_index[c] for c in cats]] = True
+        return out
+
+
 def _bitset(n_rows: int, n_cols: int, pairs) -> np.ndarray:
     out = np.zeros((n_rows, n_cols), dtype=bool)
     pairs = list(pairs)
@@ -118,9 +130,15 @@ class Candidates:
     covers: np.ndarray  # (candidates x needs) bool
     stack_rows: np.ndarray  # rows of the current stack
     stack_covers: np.ndarray  # (needs,) bool: already covered by the current stack
+    stack_specialist: np.ndarray  # (needs,) bool: covered by a stack tool made for it
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def subset(self, keep: np.ndarray) -> Candidates:
+        """The candidates where ``keep`` is true (same profile, same stack)."""
+        return Candidates(self.rows[keep], self.covers[keep], self.stack_rows, self.stack_covers,
+                          self.stack_specialist)
 
 
 def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
@@ -130,6 +148,14 @@ def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
     mask = need.any(axis=1)
     mask[stack_rows] = False
     rows = np.flatnonzero(mask)
-    stack_covers = need[stack_rows].any(axis=0) if len(stack_rows) else np.zeros(
-        need.shape[1], dtype=bool)
-    return Candidates(rows, need[rows], stack_rows, stack_covers)
+    n_needs = need.shape[1]
+    if len(stack_rows):
+        stack_covers = need[stack_rows].any(axis=0)
+        # a stack tool is a specialist for a need when its main category is one the need
+        # belongs to (a CRM for contact-management; not a website builder that has forms)
+        home = arrays.need_categories(profile)  # (needs x categories)
+        specialist = need[stack_rows] & home[:, arrays.primary_cat[stack_rows]].T
+        stack_specialist = specialist.any(axis=0)
+    else:
+        stack_covers = stack_specialist = np.zeros(n_needs, dtype=bool)
+    return Candidates(rows, need[rows], stack_rows, stack_covers, stack_specialist)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .codes import COUNTRIES, LANGUAGES
 from .errors import CatalogError, Problem, UnknownToolError, closest, did_you_mean
-from .files import MAX_INPUT_BYTES, InputFileError, load_document, parse_json, parse_yaml, read_text
+from .files import InputFileError, load_document, parse_json, parse_yaml, read_text
 from .resources import shipped_catalog_dir
 from .taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 
@@ -386,7 +386,8 @@ class _EntryChecker:
             return out
         for key in p:
             if key not in PRICING_FIELDS:
-                self.fail(f"pricing.{key}", "unknown field" + did_you_mean(str(key), PRICING_FIELDS))
+                self.fail(f"pricing.{key}",
+                          "unknown field" + did_you_mean(str(key), PRICING_FIELDS))
         for key in ("free_plan", "entry_eur_month", "per_user"):
             if key not in p:
                 self.fail(f"pricing.{key}", "required field is missing")

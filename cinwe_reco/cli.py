@@ -72,7 +72,8 @@ class Group(click.Group):
                           "(set CINWE_RECO_DEBUG=1 for details)", 1) from None
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
+                                          "max_content_width": 100})
 @click.option("--catalog", "catalog", envvar="CINWE_RECO_CATALOG", metavar="PATH",
               type=click.Path(), help="Catalog folder or file (default: the shipped catalog).")
 @click.option("--model", "model", envvar="CINWE_RECO_MODEL", metavar="PATH",
@@ -353,15 +354,13 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
         raise CinweError(f"{out}: already exists; use --force to overwrite it")
     batch = _is_batch(profiles)
     fmt = fmt or ("json" if batch else "table")
+    # profiles first: a bad file is reported before the model is loaded
+    items = list(load_profiles(list(profiles), settings.catalog()))
+    if not batch and isinstance(items[0][1], CinweError):
+        raise items[0][1]
     rec = _recommender(settings)
     for w in rec.warnings:
         click.echo(f"warning: {w}", err=True)
-    items = list(load_profiles(list(profiles), rec.catalog))
-    if not batch:
-        source, profile = items[0]
-        if isinstance(profile, CinweError):
-            raise profile
-        items = [(source, profile)]
     chunks: list[str] = []
     failures = 0
     show_bar = batch and len(items) > 1
@@ -412,12 +411,14 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
     Example:
         cinwe-reco explain examples/boulangerie-lemoine.yaml mailchimp
     """
+    from .profile import load_profile
     from .render import explanation_text
 
+    loaded = load_profile(profile, settings.catalog())
     rec = _recommender(settings)
     for w in rec.warnings:
         click.echo(f"warning: {w}", err=True)
-    result = rec.explain(profile, tool)
+    result = rec.explain(loaded, tool)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -30,7 +30,7 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "open_source": ("oss_fit", "self_hostable"),
     "ease": ("ease_of_use", "skill_gap", "maturity_gap"),
     "stack": ("stack_integrations", "stack_integration_frac"),
-    "overlap": ("redundancy", "primary_in_stack"),
+    "overlap": ("redundancy", "specialist_overlap", "primary_in_stack"),
     "sector": ("sector_fit",),
     "goals": ("goal_fit",),
     "breadth": ("breadth", "ecosystem"),
@@ -64,6 +64,7 @@ FEATURE_WORDS: dict[str, Callable[[float], str]] = {
     "stack_integration_frac": lambda v: "no current stack" if np.isnan(v) else
     f"{v:.0%} of your stack",
     "redundancy": lambda v: f"{v:.0%} of what it covers you already have",
+    "specialist_overlap": lambda v: f"{v:.0%} of it duplicates a specialist you use",
     "primary_in_stack": lambda v: "your stack has one of its kind" if v else "new kind of tool",
     "sector_fit": lambda v: {1: "built for your sector", -1: "built for other sectors"}.get(
         v, "generalist"),

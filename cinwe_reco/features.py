@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import CatalogArrays, Candidates
+from .candidates import Candidates, CatalogArrays
 from .profile import Profile
 
 
@@ -64,6 +64,9 @@ FEATURES: tuple[Feature, ...] = (
             "no current stack)", "0..1"),
     Feature("redundancy", "fraction of the needs it covers that the current stack already "
             "covers", "0..1"),
+    Feature("specialist_overlap", "fraction of the needs it covers that a current-stack tool "
+            "made for them already covers (a CRM for contact management, not a site builder "
+            "with a form module)", "0..1"),
     Feature("primary_in_stack", "1 when the current stack already has a tool of its main "
             "category", "0/1"),
     Feature("sector_fit", "+1 built for the client's sector, 0 generalist, -1 built for other "
@@ -75,6 +78,19 @@ FEATURES: tuple[Feature, ...] = (
     Feature("self_hostable", "1 when the customer can run it on its own servers", "0/1"),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+
+# Domain knowledge the ranker must respect whatever the training data says: more coverage, a
+# better fit of size, language, hosting, licence, sector and goals never lowers a score; more
+# cost against the budget, a bigger skill gap or more overlap with the stack never raises it.
+MONOTONE: dict[str, int] = {
+    "must_covered": 1, "must_frac": 1, "should_covered": 1, "should_frac": 1, "nice_covered": 1,
+    "nice_frac": 1, "need_coverage": 1, "new_coverage": 1, "cost_budget_ratio": -1,
+    "free_plan_fits": 1, "size_fit": 1, "language_fit": 1, "eu_fit": 1, "oss_fit": 1,
+    "skill_gap": -1, "maturity_gap": -1, "stack_integrations": 1, "redundancy": -1,
+    "specialist_overlap": -1,
+    "primary_in_stack": -1, "sector_fit": 1, "goal_fit": 1,
+}
+MONOTONE_CONSTRAINTS: tuple[int, ...] = tuple(MONOTONE.get(name, 0) for name in FEATURE_NAMES)
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 _LEVEL_SIGN = {"required": 1.0, "preferred": 1.0, "any": 0.0}
@@ -167,6 +183,9 @@ def build_features(profile: Profile, arrays: CatalogArrays, cand: Candidates) ->
     already = (cand.covers & cand.stack_covers).sum(axis=1)
     out[:, col["redundancy"]] = np.divide(already, n_covered, out=np.zeros(n),
                                           where=n_covered > 0)
+    by_specialist = (cand.covers & cand.stack_specialist).sum(axis=1)
+    out[:, col["specialist_overlap"]] = np.divide(by_specialist, n_covered, out=np.zeros(n),
+                                                  where=n_covered > 0)
 
     if profile.sector is not None:
         in_sector = arrays.sectors[rows, arrays.sector_index[profile.sector]]

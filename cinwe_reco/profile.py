@@ -199,7 +199,8 @@ class _Checker:
         out = []
         for i, item in enumerate(self.str_list(data, key, default)):
             if item not in known:
-                raise self.fail(f"{key}[{i}]", f"unknown {what} '{item}'{did_you_mean(item, known)}")
+                raise self.fail(f"{key}[{i}]",
+                                f"unknown {what} '{item}'{did_you_mean(item, known)}")
             if item not in out:
                 out.append(item)
         return tuple(out)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
-from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION
+from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, MONOTONE_CONSTRAINTS
 
 MODEL_SCHEMA = "cinwe-reco/model@1"
 MODEL_FILE = "model.txt"
@@ -135,7 +135,7 @@ class LambdaRanker:
     def __init__(self, *, n_estimators: int = 600, learning_rate: float = 0.05,
                  num_leaves: int = 31, min_child_samples: int = 40, subsample: float = 0.8,
                  colsample_bytree: float = 0.9, reg_lambda: float = 1.0, seed: int = 0,
-                 early_stopping_rounds: int = 40, n_jobs: int = 2) -> None:
+                 early_stopping_rounds: int = 40, n_jobs: int = 2, monotone: bool = True) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -146,6 +146,7 @@ class LambdaRanker:
         self.seed = seed
         self.early_stopping_rounds = early_stopping_rounds
         self.n_jobs = n_jobs
+        self.monotone = monotone
 
     def get_params(self) -> dict[str, Any]:
         return dict(vars(self)) if not hasattr(self, "booster_") else {
@@ -164,6 +165,10 @@ class LambdaRanker:
             subsample_freq=1, colsample_bytree=self.colsample_bytree,
             reg_lambda=self.reg_lambda, random_state=self.seed, n_jobs=self.n_jobs,
             deterministic=True, force_row_wise=True, verbose=-1,
+            # linear gains, as the evaluation's NDCG (sklearn's convention) uses
+            label_gain=[0.0, 1.0, 2.0, 3.0],
+            monotone_constraints=list(MONOTONE_CONSTRAINTS) if self.monotone else None,
+            monotone_constraints_method="advanced" if self.monotone else "basic",
         )
         cbs = list(callbacks or [])
         kwargs: dict[str, Any] = {}

@@ -144,7 +144,8 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
 def suggestions_markdown(result: Suggestions, per_need: int = 5) -> str:
     """The same facts as markdown, for a report to the client."""
     out = [f"# {result.client}", "", _header(result), ""]
-    out += ["## Top suggestions", "", "| # | tool | fit | EUR/month | covers | reasons | warnings |",
+    out += ["## Top suggestions", "",
+            "| # | tool | fit | EUR/month | covers | reasons | warnings |",
             "|---|---|---|---|---|---|---|"]
     for s in result.suggestions:
         out.append(f"| {s.rank} | {s.name} (`{s.tool_id}`) | {s.fit} | "

@@ -5,8 +5,8 @@ priority order (must, then should, then nice). The objective is lexicographic: f
 must-have needs covered, then the should-haves, then the nice-to-haves; then the model's fit of
 the chosen tools weighted by the needs they serve, plus a bonus for integrations among the chosen
 tools and with the current stack, minus a small cost term. A need already covered by a chosen tool
-is never given a second tool, and a need the current stack already covers is given none. The budget is a hard limit (``strict``) or may be exceeded by up to
-20% at a penalty (``flexible``).
+is never given a second tool, and a need the current stack already covers is given none. The
+budget is a hard limit (``strict``) or may be exceeded by up to 20% at a penalty (``flexible``).
 """
 
 from __future__ import annotations
@@ -79,6 +79,18 @@ def _value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.n
     return value, covered
 
 
+def _has_redundant_tool(chosen: list[int], masks: list[int], already: np.ndarray) -> bool:
+    stack_mask = sum(1 << j for j in np.flatnonzero(already))
+    for t in chosen:
+        others = stack_mask
+        for u in chosen:
+            if u != t:
+                others |= masks[u]
+        if masks[t] & ~others == 0:
+            return True
+    return False
+
+
 def best_stack(inp: StackInput) -> StackResult:
     """The exact optimum of the objective above (branch and bound over needs).
 
@@ -118,6 +130,8 @@ def best_stack(inp: StackInput) -> StackResult:
     def search(k: int, chosen: list[int], covered: int, cost: float) -> None:
         nonlocal best
         if k == len(order):
+            if _has_redundant_tool(chosen, masks, inp.already_covered):
+                return  # a tool whose needs the others already serve: two tools for one need
             value, cov = _value(inp, chosen, cost)
             if value > best.value + 1e-12:
                 best = StackResult(list(chosen), cost, cov, value)

@@ -24,8 +24,15 @@ from .catalog import Catalog
 from .errors import CinweError, OutputExistsError
 from .evaluate import compare, metrics_table
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, FEATURES
-from .ranker import (CARD_FILE, METADATA_FILE, MODEL_FILE, MODEL_SCHEMA, LambdaRanker,
-                     read_metadata, sha256_file)
+from .ranker import (
+    CARD_FILE,
+    METADATA_FILE,
+    MODEL_FILE,
+    MODEL_SCHEMA,
+    LambdaRanker,
+    read_metadata,
+    sha256_file,
+)
 from .training_data import data_fingerprint, load_training_data, split_simulated, stack_groups
 
 Progress = Callable[[str, int, int], None]
@@ -120,6 +127,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes 0700; a model folder is meant to be shared
         # the text model, without the timestamp-free parameters LightGBM appends, is stable
         booster.save_model(str(tmp / MODEL_FILE), num_iteration=best)
         metadata["model_sha256"] = sha256_file(tmp / MODEL_FILE)
@@ -173,7 +181,8 @@ def model_card(meta: dict[str, Any]) -> str:
   French SMEs graded by a documented expert utility with per-tool latent quality and noise):
   {d['train_groups']:,} query groups for training, {d['valid_groups']:,} for early stopping,
   {d['test_groups']:,} held out; {d['train_pairs']:,} (profile, tool) pairs trained on.
-- {d['feedback_profiles']:,} profiles with **recorded outcomes** (cinwe-reco feedback add), weight 5.
+- {d['feedback_profiles']:,} profiles with **recorded outcomes** (cinwe-reco feedback add),
+  weight 5.
 - {d['expert_profiles']:,} **expert** profiles judged by hand from the products' facts: never
   trained on, a check outside the simulator.
 
@@ -198,7 +207,8 @@ is also what `suggest` falls back to when no model loads).
 ## Limits
 
 - Most training judgments are simulated: the model learns the simulator's idea of a good fit.
-  The expert set checks that this idea is sensible, but it is small ({d['expert_profiles']} profiles).
+  The expert set checks that this idea is sensible, but it is small
+  ({d['expert_profiles']} profiles).
 - Catalog facts (prices, hosting, languages) were reviewed by hand on the date each entry states
   and change over time; a tool's score is only as good as its facts.
 - Scores compare tools within one profile; they are not comparable across profiles. The `fit`

@@ -80,9 +80,7 @@ def group_for(pid: str, source: str, profile: Profile, judged: dict[str, int],
     keep &= np.isin(ids, list(judged))
     if keep.sum() < 2:
         return None
-    from .candidates import Candidates
-
-    sub = Candidates(cand.rows[keep], cand.covers[keep], cand.stack_rows, cand.stack_covers)
+    sub = cand.subset(keep)
     X = build_features(profile, arrays, sub)
     tool_ids = [str(t) for t in arrays.ids[sub.rows]]
     grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)

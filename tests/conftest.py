@@ -16,7 +16,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 def load_simulator():
     """training/simulate.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("cinwe_simulate", ROOT / "training" / "simulate.py")
+    spec = importlib.util.spec_from_file_location("cinwe_simulate",
+                                                  ROOT / "training" / "simulate.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("cinwe_simulate", module)
     spec.loader.exec_module(module)

@@ -61,7 +61,8 @@ BROKEN = [
     ({"needs": [{"capability": "emial-campaigns"}]},
      "needs[0].capability: unknown capability 'emial-campaigns'; did you mean 'email-campaigns'?"),
     ({"needs": [{"category": "email-campaigns"}]},
-     "needs[0].category: 'email-campaigns' is a capability id; write 'capability: email-campaigns'"),
+     "needs[0].category: 'email-campaigns' is a capability id; "
+     "write 'capability: email-campaigns'"),
     ({"needs": [{"capability": "blog", "priority": "urgent"}]},
      "needs[0].priority: expected one of must, should, nice"),
     ({"needs": [{"capability": "blog", "category": "seo"}]},
@@ -162,7 +163,8 @@ def test_validate_command(tmp_path, example_paths):
     ok = runner.invoke(cli, ["profile", "validate", *map(str, example_paths[:3])])
     assert ok.exit_code == 0 and ok.output.count("ok: ") == 3
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(with_(sector="bakery")))
-    bad = runner.invoke(cli, ["profile", "validate", str(example_paths[0]), str(tmp_path / "bad.yaml")])
+    bad = runner.invoke(cli, ["profile", "validate", str(example_paths[0]),
+                              str(tmp_path / "bad.yaml")])
     assert bad.exit_code == 2
     assert "sector: unknown sector 'bakery'" in bad.stderr
     assert "Traceback" not in bad.output + bad.stderr

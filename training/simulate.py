@@ -32,7 +32,8 @@ plus two things no single feature shows:
       - language mismatch (1.5 for low-maturity teams, 0.7 otherwise; 0.3 even when 'any')
       +/- EU hosting and open source when preferred
       - 0.5 skill_gap (x1.3 when maturity <= 2) - 0.35 maturity_gap
-      + 0.45 min(stack integrations, 2) - 1.5 redundancy - 0.6 main category already in stack
+      + 0.45 min(stack integrations, 2) - 0.4 redundancy - 1.2 specialist overlap
+      - 0.6 main category already in stack
       + 0.6 / -0.5 sector fit, + 0.7 goal fit, - suite overload for tiny low-maturity firms
       + 0.15 log(1 + ecosystem) + q + e
   Grades: u < 1.7 -> 0, < 2.9 -> 1, < 3.8 -> 2, else 3.
@@ -232,7 +233,9 @@ def expert_utility(profile: Profile, arrays: CatalogArrays, rows: np.ndarray, X:
     u -= 0.5 * f["skill_gap"] * (1.3 if profile.digital_maturity <= 2 else 0.7)
     u -= 0.35 * f["maturity_gap"]
     u += 0.45 * np.minimum(f["stack_integrations"], 2)
-    u -= 1.5 * f["redundancy"] + 0.6 * f["primary_in_stack"]
+    # duplicating a specialist the client already runs is bad; adding a dedicated tool for a
+    # need a generalist covers on the side (forms in a site builder) is often what they want
+    u -= 0.4 * f["redundancy"] + 1.2 * f["specialist_overlap"] + 0.6 * f["primary_in_stack"]
     u += np.where(f["sector_fit"] > 0, 0.6, np.where(f["sector_fit"] < 0, -0.5, 0.0))
     u += 0.7 * np.nan_to_num(f["goal_fit"], nan=0.0)
     if profile.employees < 10 and profile.digital_maturity <= 2:
@@ -261,7 +264,7 @@ def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None
         doc = sample_profile(rng, catalog, arrays, number)
         profile = profile_from_dict(doc, catalog, f"simulated profile {number}")
         cand = find_candidates(profile, arrays)
-        cand = _feasible(profile, arrays, cand)
+        cand = cand.subset(feasible_mask(profile, arrays, cand))
         if len(cand) < 3:
             continue
         X = build_features(profile, arrays, cand)
@@ -270,13 +273,6 @@ def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None
         profiles.append({"id": pid, "profile": doc})
         judgments += [(pid, arrays.ids[r], int(g)) for r, g in zip(cand.rows, grades, strict=True)]
     return profiles, judgments
-
-
-def _feasible(profile, arrays, cand):
-    from cinwe_reco.candidates import Candidates
-
-    keep = feasible_mask(profile, arrays, cand)
-    return Candidates(cand.rows[keep], cand.covers[keep], cand.stack_rows, cand.stack_covers)
 
 
 def write(profiles: list[dict], judgments: list[tuple[str, str, int]], out: Path) -> None:
