@@ -171,12 +171,6 @@ def data_fingerprint(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def is_held_out(profile_id: str, seed: int, share: int) -> bool:
-    """Deterministic group split: a profile id falls in a 1/share slice for a given seed."""
-    digest = hashlib.sha256(f"{seed}:{profile_id}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") % share == 0
-
-
 def split_simulated(groups: list[QueryGroup], seed: int
                     ) -> tuple[list[QueryGroup], list[QueryGroup], list[QueryGroup]]:
     """(train, valid, test) by profile: about 80/10/10, stable for a seed."""
