@@ -26,7 +26,7 @@ from .taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 
 # Bump when the normalised form changes, so stale caches are ignored.
 CACHE_FORMAT = 1
-MAX_CATALOG_FILE_BYTES = 50 * 1024 * 1024
+MAX_CATALOG_FILE_BYTES = 20 * 1024 * 1024
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -574,7 +574,10 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True) -> C
     tools, entry_problems = check_entries(raw, taxonomy)
     problems += entry_problems
     if problems:
-        raise CatalogError(f"{path}: {len(problems)} problem(s) in the catalog", problems)
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise CatalogError(f"invalid catalog: {problems[0]}{more} "
+                           f"(cinwe-reco --catalog {path} catalog validate lists them all)",
+                           problems)
     catalog = Catalog(tools, taxonomy, fingerprint, str(path))
     if use_cache:
         _write_cache(cache_file, catalog)

@@ -80,9 +80,15 @@ def parse_yaml(text: str, source: str) -> Any:
         problem = exc.problem or str(exc)
         raise InputFileError(f"{source}:{where}: invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
-        raise InputFileError(f"{source}: invalid YAML: {exc}") from None
+        raise InputFileError(f"{source}: invalid YAML: {_first_line(exc)}") from None
     except RecursionError:
         raise InputFileError(f"{source}: invalid YAML: nesting too deep") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of thousands of digits
+        raise InputFileError(f"{source}: invalid YAML: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def parse_json(text: str, source: str) -> Any:
@@ -98,7 +104,7 @@ def parse_json(text: str, source: str) -> Any:
             f"{source}: line {exc.lineno}: invalid JSON: {exc.msg}"
         ) from None
     except ValueError as exc:
-        raise InputFileError(f"{source}: invalid JSON: {exc}") from None
+        raise InputFileError(f"{source}: invalid JSON: {_first_line(exc)}") from None
     except RecursionError:
         raise InputFileError(f"{source}: invalid JSON: nesting too deep") from None
 

@@ -142,7 +142,9 @@ class _Checker:
         return v
 
     def integer(self, data: dict, key: str, low: int, high: int, default: Any) -> Any:
-        v = data.get(key, default)
+        v = data.get(key)
+        if v is None:  # absent or written as null: the default
+            v = default
         if v is None:
             return None
         if isinstance(v, float) and math.isfinite(v) and v.is_integer():

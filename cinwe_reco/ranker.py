@@ -34,6 +34,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def metadata_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of the metadata's canonical JSON, without its own digest field."""
+    body = {k: v for k, v in meta.items() if k != "metadata_sha256"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def read_metadata(folder: Path) -> dict[str, Any]:
     """The checked metadata of a model folder (without loading the booster)."""
     folder = Path(folder)
@@ -52,6 +59,9 @@ def read_metadata(folder: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("schema") != MODEL_SCHEMA:
         raise ModelError(f"{meta_path}: not cinwe-reco model metadata "
                          f"(expected schema '{MODEL_SCHEMA}')")
+    if meta.get("metadata_sha256") != metadata_digest(meta):
+        raise ModelError(f"{meta_path}: the metadata was edited after training (its SHA-256 "
+                         "does not match); retrain the model or restore the original file")
     names = meta.get("feature_names")
     if meta.get("feature_schema_version") != FEATURE_SCHEMA_VERSION or names != list(
             FEATURE_NAMES):

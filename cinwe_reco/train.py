@@ -30,6 +30,7 @@ from .ranker import (
     MODEL_FILE,
     MODEL_SCHEMA,
     LambdaRanker,
+    metadata_digest,
     read_metadata,
     sha256_file,
 )
@@ -131,6 +132,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         # the text model, without the timestamp-free parameters LightGBM appends, is stable
         booster.save_model(str(tmp / MODEL_FILE), num_iteration=best)
         metadata["model_sha256"] = sha256_file(tmp / MODEL_FILE)
+        metadata["metadata_sha256"] = metadata_digest(metadata)
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False)
                                          + "\n", encoding="utf-8")
         (tmp / CARD_FILE).write_text(model_card(metadata), encoding="utf-8")
