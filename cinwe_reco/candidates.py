@@ -77,15 +77,35 @@ class CatalogArrays:
         # Integrations count in either direction: a connector listed on one side works both ways.
         edges = [(i, catalog.index[o]) for i, t in enumerate(tools) for o in t.integrations
                  if o in catalog.index]
-        self.integrates = _bitset(n, n, edges)
-        self.integrates |= self.integrates.T
-        self.degree = self.integrates.sum(axis=1).astype(np.float64)
+        # Kept sparse (CSR): a dense tools x tools matrix would be 100 MB for 10,000 tools.
+        pairs = {(a, b) for a, b in edges if a != b} | {(b, a) for a, b in edges if a != b}
+        src = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+        self._link_ptr = np.searchsorted(src[:, 0], np.arange(n + 1)) if len(src) else \
+            np.zeros(n + 1, dtype=np.int64)
+        self._link_dst = src[:, 1] if len(src) else np.empty(0, dtype=np.int64)
+        self.degree = np.diff(self._link_ptr).astype(np.float64)
 
         goal_caps = _bitset(len(self.goal_ids), len(self.cap_ids), (
             (gi, self.cap_index[c]) for gi, g in enumerate(self.goal_ids)
             for c in tax.goals[g].related if c in self.cap_index))
         # tool x goal: the tool has at least one capability that serves the goal
         self.serves_goal = (self.caps.astype(np.int32) @ goal_caps.T.astype(np.int32)) > 0
+
+    def neighbours(self, row: int) -> np.ndarray:
+        """Rows of the tools ``row`` integrates with (either side lists the integration)."""
+        return self._link_dst[self._link_ptr[row]:self._link_ptr[row + 1]]
+
+    def links(self, rows: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """(rows x targets) bool: tool integrates with target."""
+        out = np.zeros((len(rows), len(targets)), dtype=bool)
+        if not len(rows) or not len(targets):
+            return out
+        position = np.full(len(self.ids), -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        for j, t in enumerate(targets):  # few targets: a stack or a stack-search pool
+            hit = position[self.neighbours(int(t))]
+            out[hit[hit >= 0], j] = True
+        return out
 
     def rows(self, ids: list[str] | tuple[str, ...]) -> np.ndarray:
         """Row numbers of tool ids (ids not in this catalog are skipped)."""

@@ -194,7 +194,8 @@ def tool_context(profile: Profile, arrays: CatalogArrays, row: int, x_row: np.nd
     x = {name: float(x_row[i]) for name, i in FEATURE_INDEX.items()}
     covers = [need.id for need, c in zip(profile.needs, covers_row, strict=True) if c]
     stack_rows = arrays.rows(profile.current_stack)
-    links = [str(arrays.ids[r]) for r in stack_rows if arrays.integrates[row, r]]
+    linked = arrays.links(np.array([row]), stack_rows)[0]
+    links = [str(arrays.ids[r]) for r, hit in zip(stack_rows, linked, strict=True) if hit]
     return ToolContext(profile, tool, x, covers, links, catalog)
 
 

@@ -170,7 +170,7 @@ def build_features(profile: Profile, arrays: CatalogArrays, cand: Candidates) ->
 
     stack = cand.stack_rows
     if len(stack):
-        links = arrays.integrates[rows][:, stack].sum(axis=1).astype(np.float64)
+        links = arrays.links(rows, stack).sum(axis=1).astype(np.float64)
         out[:, col["stack_integrations"]] = links
         out[:, col["stack_integration_frac"]] = links / len(stack)
         stack_cats = arrays.cats[stack].any(axis=0)

@@ -111,11 +111,15 @@ class RankingModel:
         if hashlib.sha256(raw).hexdigest() != expected:
             raise ModelError(f"{model_path}: SHA-256 does not match metadata.json: the model "
                              "file was truncated or edited, or the metadata was changed")
-        import lightgbm
+        from .booster import NativeBoosterError, load_booster
 
         try:
-            booster = lightgbm.Booster(model_str=raw.decode("utf-8"))
-        except (lightgbm.basic.LightGBMError, UnicodeDecodeError, ValueError) as exc:
+            booster = load_booster(raw.decode("utf-8"))
+        except (NativeBoosterError, UnicodeDecodeError, ValueError) as exc:
+            raise ModelError(f"{model_path}: not a LightGBM text model ({exc})") from None
+        except Exception as exc:  # lightgbm.basic.LightGBMError from the fallback path
+            if type(exc).__name__ != "LightGBMError":
+                raise
             raise ModelError(f"{model_path}: not a LightGBM text model ({exc})") from None
         if booster.num_feature() != len(FEATURE_NAMES):
             raise ModelError(f"{model_path}: the booster has {booster.num_feature()} features, "

@@ -370,9 +370,8 @@ class Recommender:
             covers=cand.covers[pool_arr] if len(pool) else np.zeros((0, n_needs), bool),
             fit=np.clip(s.fit[pool_arr], 0, 100) / 100.0 if len(pool) else np.empty(0),
             cost=cost[pool_arr] if len(pool) else np.empty(0),
-            pair_links=self.arrays.integrates[np.ix_(rows, rows)],
-            stack_links=(self.arrays.integrates[np.ix_(rows, stack_rows)].sum(axis=1)
-                         if len(stack_rows) else np.zeros(len(rows))),
+            pair_links=self.arrays.links(rows, rows),
+            stack_links=self.arrays.links(rows, stack_rows).sum(axis=1),
             already_covered=cand.stack_covers,
             budget=budget, strict=p.budget_mode == "strict", candidates_per_need=per_need,
         )

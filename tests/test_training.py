@@ -14,7 +14,7 @@ from cinwe_reco.cli import cli
 from cinwe_reco.errors import ModelError, OutputExistsError
 from cinwe_reco.features import FEATURE_NAMES, FEATURES, build_features
 from cinwe_reco.profile import load_profile
-from cinwe_reco.ranker import RankingModel
+from cinwe_reco.ranker import RankingModel, metadata_digest
 from cinwe_reco.train import train_model
 from cinwe_reco.training_data import load_training_data
 
@@ -108,7 +108,8 @@ def test_model_with_other_feature_schema_is_refused(tmp_path, tiny_model):
     bad = tmp_path / "bad"
     shutil.copytree(tiny_model, bad)
     meta = json.loads((bad / "metadata.json").read_text())
-    meta["feature_names"] = meta["feature_names"][:-1]
+    meta["feature_names"] = meta["feature_names"][:-1]  # as a model of another version has
+    meta["metadata_sha256"] = metadata_digest(meta)
     (bad / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="feature schema"):
         RankingModel.load(bad)
