@@ -123,13 +123,14 @@ class CatalogArrays:
         return np.stack(columns, axis=1)
 
 
-    def need_categories(self, profile: Profile) -> np.ndarray:
-        """(needs x categories) bool: the categories each need belongs to."""
+    def need_home(self, profile: Profile) -> np.ndarray:
+        """(needs x categories) bool: each need's home category, the kind of tool made for it
+        (a capability's first category in the taxonomy, or the category a need names)."""
         tax = self.catalog.taxonomy
         out = np.zeros((len(profile.needs), len(self.cat_ids)), dtype=bool)
         for j, need in enumerate(profile.needs):
-            cats = tax.categories_of(need.id) if need.kind == "capability" else (need.id,)
-            out[j, [self.cat_index[c] for c in cats]] = True
+            home = tax.categories_of(need.id)[0] if need.kind == "capability" else need.id
+            out[j, self.cat_index[home]] = True
         return out
 
 
@@ -171,9 +172,9 @@ def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
     n_needs = need.shape[1]
     if len(stack_rows):
         stack_covers = need[stack_rows].any(axis=0)
-        # a stack tool is a specialist for a need when its main category is one the need
-        # belongs to (a CRM for contact-management; not a website builder that has forms)
-        home = arrays.need_categories(profile)  # (needs x categories)
+        # a stack tool is a specialist for a need when its main category is the need's home
+        # (a CRM for contact-management; not a website builder that has a form module)
+        home = arrays.need_home(profile)  # (needs x categories)
         specialist = need[stack_rows] & home[:, arrays.primary_cat[stack_rows]].T
         stack_specialist = specialist.any(axis=0)
     else:

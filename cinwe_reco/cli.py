@@ -19,6 +19,7 @@ from . import __version__
 from .errors import CinweError
 
 FORMATS = ("table", "json", "markdown", "csv")
+SHORTLIST_ROWS = 5  # tools per need that tables, markdown and CSV describe in full
 
 
 class Settings:
@@ -367,7 +368,8 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
     with click.progressbar(length=len(items), label="scoring", file=sys.stderr,
                            hidden=not show_bar) as bar:
         results = rec.suggest_many((p for _, p in items), top=top, needs=needs or None,
-                                   workers=workers)
+                                   workers=workers,
+                                   shortlist_details=0 if fmt == "json" else SHORTLIST_ROWS)
         for (source, _), result in zip(items, results, strict=True):
             bar.update(1)
             if isinstance(result, CinweError):
@@ -434,7 +436,7 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
 @click.option("--out", type=click.Path(), default="models/default", show_default=True,
               help="Model folder to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--rounds", type=click.IntRange(10, 10_000), default=600, show_default=True,
+@click.option("--rounds", type=click.IntRange(10, 10_000), default=400, show_default=True,
               help="Boosting rounds at most (early stopping picks the best).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @pass_settings

@@ -278,11 +278,12 @@ class Recommender:
     # ------------------------------------------------------------------ suggest
 
     def suggest(self, profile: Profile | dict | str | Path, top: int = 10,
-                needs: Iterable[str] | None = None) -> Suggestions:
+                needs: Iterable[str] | None = None, shortlist_details: int = 0) -> Suggestions:
         """Rank the catalog for a profile (a path, a dict or a Profile).
 
         Returns shortlists per need, the ``top`` best suggestions with reasons, the recommended
-        stack and the tools a hard constraint excluded.
+        stack and the tools a hard constraint excluded. ``shortlist_details`` also computes the
+        fit, cost and reasons of the first N tools of every shortlist (for tables).
         """
         if top < 1:
             raise CinweError(f"--top: expected a whole number >= 1, got {top}")
@@ -297,10 +298,13 @@ class Recommender:
         for j, need in enumerate(p.needs):
             ranked = s.order[cand.covers[s.order, j]]
             by_need[need.id] = [str(ids[i]) for i in ranked[:SHORTLIST]]
-            shortlist_pos += [int(i) for i in ranked[:5]]
+            shortlist_pos += [int(i) for i in ranked[:shortlist_details]]
         top_pos = [int(i) for i in s.order[:top]]
-        # details (fit, cost, reasons) for the top list and the head of every shortlist
-        detail_pos = list(dict.fromkeys(top_pos + shortlist_pos))
+        stack, notes = self._stack(p, s, cost)
+        index_of = {str(t): i for i, t in enumerate(ids)}
+        stack_pos = [index_of[t] for t in stack.tools]
+        # details (fit, cost, reasons) for the top list, the stack and the shortlists' heads
+        detail_pos = list(dict.fromkeys(top_pos + stack_pos + shortlist_pos))
         rank_of = {int(pos): r for r, pos in enumerate(s.order, start=1)}
         contrib = self._contributions(s.X[detail_pos])
         details: dict[str, Suggestion] = {}
@@ -318,7 +322,6 @@ class Recommender:
                 reasons=reasons, warnings=warns)
         suggestions = [details[str(ids[pos])] for pos in top_pos]
 
-        stack, notes = self._stack(p, s, cost)
         excluded = self._excluded(p, s, top)
         return Suggestions(p.client, self.model_info, suggestions, by_need, stack, excluded,
                            notes, list(self.warnings), p, details)
@@ -419,8 +422,8 @@ class Recommender:
     # ------------------------------------------------------------------ batch
 
     def suggest_many(self, profiles: Iterable[Profile | dict | str | Path], top: int = 10,
-                     needs: Iterable[str] | None = None, workers: int = 2
-                     ) -> Iterator[Suggestions | CinweError]:
+                     needs: Iterable[str] | None = None, workers: int = 2,
+                     shortlist_details: int = 0) -> Iterator[Suggestions | CinweError]:
         """``suggest`` over many profiles in parallel threads, results in input order.
 
         A profile that fails yields its error instead of stopping the batch.
@@ -431,7 +434,8 @@ class Recommender:
             if isinstance(profile, CinweError):
                 return profile
             try:
-                return self.suggest(profile, top=top, needs=need_list)
+                return self.suggest(profile, top=top, needs=need_list,
+                                    shortlist_details=shortlist_details)
             except CinweError as exc:
                 return exc
 

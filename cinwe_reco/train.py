@@ -53,7 +53,7 @@ def calibration(raw: np.ndarray, grades: np.ndarray, points: int = 40) -> dict[s
 
 
 def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
-                force: bool = False, name: str | None = None, n_estimators: int = 600,
+                force: bool = False, name: str | None = None, n_estimators: int = 400,
                 progress: Progress | None = None) -> dict[str, Any]:
     """Train on ``data_dir`` and write the model folder ``out``; returns the metadata.
 
