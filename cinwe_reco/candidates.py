@@ -8,12 +8,18 @@ category) and is not already in the client's current stack.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .catalog import Catalog
 from .profile import Profile
+
+STATIC_COLUMNS = ("entry", "free_plan", "per_user", "free_max_contacts", "free_max_users",
+                  "min_employees", "max_employees", "eu_hosting", "open_source", "self_hostable",
+                  "ease", "breadth", "degree", "generalist", "primary_cat")
+STATIC = {name: i for i, name in enumerate(STATIC_COLUMNS)}
 
 
 class CatalogArrays:
@@ -85,15 +91,34 @@ class CatalogArrays:
         self._link_dst = src[:, 1] if len(src) else np.empty(0, dtype=np.int64)
         self.degree = np.diff(self._link_ptr).astype(np.float64)
 
+        # The per-tool numbers features read, as one (columns x tools) matrix: one gather per
+        # profile instead of one per fact.
+        self.static = np.vstack([getattr(self, name).astype(np.float64)
+                                 for name in STATIC_COLUMNS])
+
         goal_caps = _bitset(len(self.goal_ids), len(self.cap_ids), (
             (gi, self.cap_index[c]) for gi, g in enumerate(self.goal_ids)
             for c in tax.goals[g].related if c in self.cap_index))
         # tool x goal: the tool has at least one capability that serves the goal
         self.serves_goal = (self.caps.astype(np.int32) @ goal_caps.T.astype(np.int32)) > 0
+        # the same facts as bit masks, so a profile's test is one AND per tool
+        self.goal_bits = _bits(self.serves_goal)
+        self.lang_bits = _bits(self.langs)
 
     def neighbours(self, row: int) -> np.ndarray:
         """Rows of the tools ``row`` integrates with (either side lists the integration)."""
         return self._link_dst[self._link_ptr[row]:self._link_ptr[row + 1]]
+
+    def link_counts(self, targets: np.ndarray) -> np.ndarray:
+        """(tools,) how many of ``targets`` each tool integrates with."""
+        if not len(targets):
+            return np.zeros(len(self.ids))
+        hits = np.concatenate([self.neighbours(int(t)) for t in targets])
+        return np.bincount(hits, minlength=len(self.ids)).astype(np.float64)
+
+    def bit_mask(self, index: dict[str, int], ids: Iterable[str]) -> int:
+        """The bit mask of ``ids`` in a language or goal index (unknown ids are skipped)."""
+        return sum(1 << index[i] for i in set(ids) if i in index)
 
     def links(self, rows: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """(rows x targets) bool: tool integrates with target."""
@@ -132,6 +157,28 @@ class CatalogArrays:
             home = tax.categories_of(need.id)[0] if need.kind == "capability" else need.id
             out[j, self.cat_index[home]] = True
         return out
+
+
+def _bits(matrix: np.ndarray) -> np.ndarray:
+    """Rows of a bool matrix (at most 64 columns) as uint64 bit masks."""
+    if matrix.shape[1] > 64:
+        raise ValueError("more than 64 columns do not fit a bit mask")
+    weights = np.left_shift(np.uint64(1), np.arange(matrix.shape[1], dtype=np.uint64))
+    return (matrix.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+
+
+def popcount(values: np.ndarray) -> np.ndarray:
+    """Number of set bits of each uint64."""
+    v = values.astype(np.uint64)
+    if not len(v) or int(v.max()) < 256:  # the taxonomy's 8 goals: one table look-up
+        return _POP8[v.astype(np.int64)] if len(v) else np.zeros(0)
+    count = np.zeros(v.shape, dtype=np.float64)
+    for shift in range(0, 64, 8):
+        count += _POP8[(v >> np.uint64(shift)) & np.uint64(0xFF)]
+    return count
+
+
+_POP8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.float64)
 
 
 def _bitset(n_rows: int, n_cols: int, pairs) -> np.ndarray:

@@ -6,6 +6,8 @@ constraints and a ``flexible`` budget are not filters: they act through the feat
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import numpy as np
 
 from .candidates import Candidates, CatalogArrays
@@ -13,43 +15,53 @@ from .codes import LANGUAGE_NAMES
 from .features import monthly_cost
 from .profile import Profile
 
+Reason = str | Callable[[int], str]  # a sentence, or one made for the candidate at a position
 
-def constraint_reasons(profile: Profile, arrays: CatalogArrays, cand: Candidates) -> np.ndarray:
-    """For each candidate, the first hard constraint it breaks (text), or None if it passes."""
+
+def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
+                ) -> Iterator[tuple[np.ndarray, Reason]]:
+    """(mask of candidates breaking a constraint, why), constraint by constraint."""
     rows = cand.rows
-    reasons = np.full(len(rows), None, dtype=object)
-
-    def mark(mask: np.ndarray, reason: str | np.ndarray) -> None:
-        todo = mask & (reasons == None)  # noqa: E711 - elementwise comparison on object array
-        if isinstance(reason, np.ndarray):
-            reasons[todo] = reason[todo]
-        else:
-            reasons[todo] = reason
-
     if profile.exclude:
-        excluded = np.isin(rows, arrays.rows(profile.exclude))
-        mark(excluded, "excluded by the profile (constraints.exclude)")
+        yield np.isin(rows, arrays.rows(profile.exclude)), \
+            "excluded by the profile (constraints.exclude)"
     if profile.language == "required":
         cols = [arrays.lang_index[x] for x in profile.languages if x in arrays.lang_index]
-        ok = arrays.langs[rows][:, cols].any(axis=1) if cols else np.zeros(len(rows), bool)
+        ok = arrays.langs[np.ix_(rows, cols)].any(axis=1) if cols else np.zeros(len(rows), bool)
         names = " or ".join(LANGUAGE_NAMES.get(x, x) for x in profile.languages)
-        mark(~ok, f"no {names} interface (language: required)")
+        yield ~ok, f"no {names} interface (language: required)"
     if profile.eu_hosting == "required":
-        mark(~arrays.eu_hosting[rows], "no EU data hosting (eu_hosting: required)")
+        yield ~arrays.eu_hosting[rows], "no EU data hosting (eu_hosting: required)"
     if profile.open_source == "required":
-        mark(~arrays.open_source[rows], "not open source (open_source: required)")
+        yield ~arrays.open_source[rows], "not open source (open_source: required)"
     if profile.budget_mode == "strict" and profile.budget_eur_month is not None:
         cost, _ = monthly_cost(profile, arrays, rows)
         budget = profile.budget_eur_month
-        mark(np.isnan(cost), "no public price, so the strict budget cannot be checked "
-             "(budget: strict)")
-        over = ~np.isnan(cost) & (cost > budget + 1e-9) & (reasons == None)  # noqa: E711
-        for i in np.flatnonzero(over):  # only the few over-budget tools get a sentence
-            reasons[i] = (f"costs about {cost[i]:,.0f} EUR/month, over the strict budget of "
-                          f"{budget:,.0f} EUR (budget: strict)")
-    return reasons
+        unknown = np.isnan(cost)
+        yield unknown, "no public price, so the strict budget cannot be checked (budget: strict)"
+        yield ~unknown & (cost > budget + 1e-9), lambda i: (
+            f"costs about {cost[i]:,.0f} EUR/month, over the strict budget of {budget:,.0f} EUR "
+            "(budget: strict)")
 
 
 def feasible_mask(profile: Profile, arrays: CatalogArrays, cand: Candidates) -> np.ndarray:
     """True for candidates that break no hard constraint."""
-    return constraint_reasons(profile, arrays, cand) == None  # noqa: E711
+    ok = np.ones(len(cand.rows), dtype=bool)
+    for mask, _ in _violations(profile, arrays, cand):
+        ok &= ~mask
+    return ok
+
+
+def constraint_reasons(profile: Profile, arrays: CatalogArrays, cand: Candidates) -> np.ndarray:
+    """For each candidate, the first hard constraint it breaks (text), or None if it passes."""
+    reasons = np.full(len(cand.rows), None, dtype=object)
+    free = np.ones(len(cand.rows), dtype=bool)
+    for mask, reason in _violations(profile, arrays, cand):
+        todo = mask & free
+        if callable(reason):
+            for i in np.flatnonzero(todo):  # only the few tools it excludes get a sentence
+                reasons[i] = reason(int(i))
+        else:
+            reasons[todo] = reason
+        free &= ~mask
+    return reasons

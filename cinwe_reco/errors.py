@@ -45,6 +45,13 @@ class OutputExistsError(CinweError):
     """Refusing to overwrite a file or folder the user owns without ``--force``."""
 
 
+def printable(text: object, limit: int = 80) -> str:
+    """``text`` safe for one line of a terminal: control characters escaped, long text cut."""
+    raw = str(text)
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in raw)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
 class Problem:
     """One validation problem: where it is and what was expected."""
 
@@ -59,10 +66,10 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.entry:
-            where += f": {self.entry}"
+            where += f": {printable(self.entry)}"
         if self.field:
-            where += f": {self.field}"
-        return f"{where}: {self.message}"
+            where += f": {printable(self.field)}"
+        return f"{where}: {printable(self.message, 400)}"
 
     def __repr__(self) -> str:
         return f"Problem({str(self)!r})"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import Candidates, CatalogArrays
+from .candidates import STATIC, Candidates, CatalogArrays, popcount
 from .profile import Profile
 
 
@@ -96,108 +96,155 @@ FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _LEVEL_SIGN = {"required": 1.0, "preferred": 1.0, "any": 0.0}
 
 
-def _frac(num: np.ndarray, den: float) -> np.ndarray:
-    if den <= 0:
-        return np.full(num.shape, np.nan)
-    return num / den
-
-
 def monthly_cost(profile: Profile, arrays: CatalogArrays, rows: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(estimated monthly cost in EUR, free plan fits) for the tools at ``rows``."""
-    max_contacts = arrays.free_max_contacts[rows]
-    max_users = arrays.free_max_users[rows]
-    contacts_ok = np.isnan(max_contacts)
-    if profile.contacts is not None:
-        contacts_ok |= profile.contacts <= max_contacts
-    else:
-        contacts_ok |= True
-    users_ok = np.isnan(max_users) | (profile.users <= max_users)
-    free_fits = arrays.free_plan[rows] & contacts_ok & users_ok
-    seats = np.where(arrays.per_user[rows], float(profile.users), 1.0)
-    paid = arrays.entry[rows] * seats
-    cost = np.where(free_fits, 0.0, paid)
-    return cost, free_fits
+    n = len(rows)
+    contacts = np.nan if profile.contacts is None else float(profile.contacts)
+    return _cost(arrays.static[:, rows], np.full(n, float(profile.users)), np.full(n, contacts))
 
 
 def build_features(profile: Profile, arrays: CatalogArrays, cand: Candidates) -> np.ndarray:
-    """The (candidates x features) float64 matrix, columns in ``FEATURE_NAMES`` order."""
-    rows = cand.rows
+    """The (candidates x features) float64 matrix of one profile, in ``FEATURE_NAMES`` order."""
+    return build_features_batch([profile], arrays, [cand])
+
+
+# columns of the per-profile need weights that one matrix product turns into coverage features
+_NEED_TERMS = ("must", "should", "nice", "weighted", "open", "in_stack", "specialist", "any")
+
+
+def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
+                         cands: list[Candidates]) -> np.ndarray:
+    """Features of many profiles' candidates, stacked in order: one row per (profile, tool).
+
+    Only what depends on a profile's own needs and stack is computed profile by profile (one
+    matrix product of its coverage matrix); everything else runs once over all pairs, with the
+    profiles' numbers repeated per pair. ``build_features`` is this with one profile, so
+    training, batches and ``suggest`` compute identical features.
+    """
+    sizes = np.array([len(c.rows) for c in cands], dtype=np.int64)
+    rows = np.concatenate([c.rows for c in cands]) if cands else np.empty(0, np.int64)
     n = len(rows)
-    out = np.empty((n, len(FEATURES)), dtype=np.float64)
+    out = np.empty((len(FEATURES), n), dtype=np.float64)  # filled feature by feature
     col = FEATURE_INDEX
+    S = arrays.static[:, rows]  # (static columns x pairs)
 
-    priorities = np.array([need.priority for need in profile.needs])
-    weights = np.array([need.weight for need in profile.needs])
-    covers = cand.covers.astype(np.float64)
-    for prio in ("must", "should", "nice"):
-        sel = priorities == prio
-        covered = covers[:, sel].sum(axis=1)
-        out[:, col[f"{prio}_covered"]] = covered
-        out[:, col[f"{prio}_frac"]] = _frac(covered, float(sel.sum()))
-    out[:, col["need_coverage"]] = covers @ weights / weights.sum()
-    open_weights = weights * ~cand.stack_covers
-    out[:, col["new_coverage"]] = (covers @ open_weights / open_weights.sum()
-                                   if open_weights.sum() > 0 else 0.0)
+    # --- what needs the profile's own needs and stack: one product per profile
+    need_sums = np.empty((n, len(_NEED_TERMS)))
+    n_prio = np.empty((len(profiles), 3))
+    weight_sum = np.empty(len(profiles))
+    open_sum = np.empty(len(profiles))
+    links = np.zeros(n)
+    stack_size = np.zeros(len(profiles))
+    primary_in_stack = np.zeros(n)
+    in_sector = np.zeros(n, dtype=bool)
+    start = 0
+    for k, (p, c) in enumerate(zip(profiles, cands, strict=True)):
+        end = start + len(c.rows)
+        weights = np.array([need.weight for need in p.needs])
+        prio = [need.priority for need in p.needs]
+        open_w = weights * ~c.stack_covers
+        terms = np.empty((len(p.needs), len(_NEED_TERMS)))
+        for j, name in enumerate(("must", "should", "nice")):
+            terms[:, j] = [x == name for x in prio]
+        terms[:, 3] = weights
+        terms[:, 4] = open_w
+        terms[:, 5] = c.stack_covers
+        terms[:, 6] = c.stack_specialist
+        terms[:, 7] = 1.0
+        need_sums[start:end] = c.covers.astype(np.float64) @ terms
+        n_prio[k] = terms[:, :3].sum(axis=0)
+        weight_sum[k] = weights.sum()
+        open_sum[k] = open_w.sum()
+        if len(c.stack_rows):
+            stack_size[k] = len(c.stack_rows)
+            links[start:end] = arrays.link_counts(c.stack_rows)[c.rows]
+            stack_cats = arrays.cats[c.stack_rows].any(axis=0)
+            primary_in_stack[start:end] = stack_cats[arrays.primary_cat[c.rows]]
+        if p.sector is not None:
+            in_sector[start:end] = arrays.sectors[c.rows, arrays.sector_index[p.sector]]
+        start = end
 
-    cost, free_fits = monthly_cost(profile, arrays, rows)
-    out[:, col["monthly_cost_eur"]] = cost
-    budget = profile.budget_eur_month
-    out[:, col["cost_budget_ratio"]] = cost / max(budget, 1.0) if budget is not None else np.nan
-    out[:, col["free_plan_fits"]] = free_fits
-    out[:, col["price_unknown"]] = np.isnan(cost)
+    def per_pair(values) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=np.float64), sizes)
 
-    employees = float(max(profile.employees, 1))  # a solo founder is a team of one
-    low, high = arrays.min_employees[rows], arrays.max_employees[rows]
-    below = np.log2((low + 1.0) / (employees + 1.0))
-    above = np.log2((employees + 1.0) / (high + 1.0))
-    out[:, col["size_fit"]] = -np.maximum(np.maximum(below, above), 0.0)
+    for j, name in enumerate(("must", "should", "nice")):
+        covered = need_sums[:, j]
+        out[col[f"{name}_covered"]] = covered
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[col[f"{name}_frac"]] = np.where(per_pair(n_prio[:, j]) > 0,
+                                                covered / per_pair(n_prio[:, j]), np.nan)
+    out[col["need_coverage"]] = need_sums[:, 3] / per_pair(weight_sum)
+    open_total = per_pair(open_sum)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[col["new_coverage"]] = np.where(open_total > 0, need_sums[:, 4] / open_total, 0.0)
+    n_covered = np.maximum(need_sums[:, 7], 1.0)  # every candidate covers at least one need
+    out[col["redundancy"]] = need_sums[:, 5] / n_covered
+    out[col["specialist_overlap"]] = need_sums[:, 6] / n_covered
 
-    lang_cols = [arrays.lang_index[lang] for lang in profile.languages if lang in arrays.lang_index]
-    matches = arrays.langs[rows][:, lang_cols].any(axis=1) if lang_cols else np.zeros(n, bool)
-    out[:, col["language_fit"]] = _LEVEL_SIGN[profile.language] * np.where(matches, 1.0, -1.0)
-    out[:, col["eu_fit"]] = _LEVEL_SIGN[profile.eu_hosting] * np.where(
-        arrays.eu_hosting[rows], 1.0, -1.0)
-    out[:, col["oss_fit"]] = _LEVEL_SIGN[profile.open_source] * np.where(
-        arrays.open_source[rows], 1.0, -1.0)
+    # --- everything else, once over all pairs
+    users = per_pair([p.users for p in profiles])
+    contacts = per_pair([np.nan if p.contacts is None else p.contacts for p in profiles])
+    cost, free_fits = _cost(S, users, contacts)
+    out[col["monthly_cost_eur"]] = cost
+    budget = per_pair([np.nan if p.budget_eur_month is None else max(p.budget_eur_month, 1.0)
+                       for p in profiles])
+    out[col["cost_budget_ratio"]] = cost / budget
+    out[col["free_plan_fits"]] = free_fits
+    out[col["price_unknown"]] = np.isnan(cost)
 
-    ease = arrays.ease[rows]
-    breadth = arrays.breadth[rows]
-    out[:, col["ease_of_use"]] = ease
-    out[:, col["skill_gap"]] = np.maximum(0.0, (6.0 - ease) - profile.tech_skill)
+    team = per_pair([max(p.employees, 1) for p in profiles]) + 1.0  # a solo founder is one
+    below = np.log2((S[STATIC["min_employees"]] + 1.0) / team)
+    above = np.log2(team / (S[STATIC["max_employees"]] + 1.0))
+    out[col["size_fit"]] = -np.maximum(np.maximum(below, above), 0.0)
+
+    lang_masks = np.repeat(np.array([arrays.bit_mask(arrays.lang_index, p.languages)
+                                     for p in profiles], dtype=np.uint64), sizes)
+    matches = (arrays.lang_bits[rows] & lang_masks) != 0
+    out[col["language_fit"]] = per_pair([_LEVEL_SIGN[p.language] for p in profiles]) * (
+        2.0 * matches - 1.0)
+    out[col["eu_fit"]] = per_pair([_LEVEL_SIGN[p.eu_hosting] for p in profiles]) * (
+        2.0 * S[STATIC["eu_hosting"]] - 1.0)
+    out[col["oss_fit"]] = per_pair([_LEVEL_SIGN[p.open_source] for p in profiles]) * (
+        2.0 * S[STATIC["open_source"]] - 1.0)
+
+    ease, breadth = S[STATIC["ease"]], S[STATIC["breadth"]]
+    out[col["ease_of_use"]] = ease
+    out[col["skill_gap"]] = np.maximum(0.0, (6.0 - ease) - per_pair([p.tech_skill
+                                                                     for p in profiles]))
     complexity = np.minimum(5.0, 1.0 + breadth / 6.0)
-    out[:, col["maturity_gap"]] = np.maximum(0.0, complexity - profile.digital_maturity)
+    out[col["maturity_gap"]] = np.maximum(0.0, complexity - per_pair(
+        [p.digital_maturity for p in profiles]))
 
-    stack = cand.stack_rows
-    if len(stack):
-        links = arrays.links(rows, stack).sum(axis=1).astype(np.float64)
-        out[:, col["stack_integrations"]] = links
-        out[:, col["stack_integration_frac"]] = links / len(stack)
-        stack_cats = arrays.cats[stack].any(axis=0)
-        out[:, col["primary_in_stack"]] = stack_cats[arrays.primary_cat[rows]]
-    else:
-        out[:, col["stack_integrations"]] = 0.0
-        out[:, col["stack_integration_frac"]] = np.nan
-        out[:, col["primary_in_stack"]] = 0.0
-    n_covered = covers.sum(axis=1)
-    already = (cand.covers & cand.stack_covers).sum(axis=1)
-    out[:, col["redundancy"]] = np.divide(already, n_covered, out=np.zeros(n),
-                                          where=n_covered > 0)
-    by_specialist = (cand.covers & cand.stack_specialist).sum(axis=1)
-    out[:, col["specialist_overlap"]] = np.divide(by_specialist, n_covered, out=np.zeros(n),
-                                                  where=n_covered > 0)
+    stack = per_pair(stack_size)
+    out[col["stack_integrations"]] = links
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[col["stack_integration_frac"]] = np.where(stack > 0, links / stack, np.nan)
+    out[col["primary_in_stack"]] = primary_in_stack
+    out[col["sector_fit"]] = np.where(in_sector, 1.0, S[STATIC["generalist"]] - 1.0)
 
-    if profile.sector is not None:
-        in_sector = arrays.sectors[rows, arrays.sector_index[profile.sector]]
-    else:
-        in_sector = np.zeros(n, dtype=bool)
-    out[:, col["sector_fit"]] = np.where(in_sector, 1.0,
-                                         np.where(arrays.generalist[rows], 0.0, -1.0))
-    goal_cols = [arrays.goal_index[g] for g in profile.goals]
-    out[:, col["goal_fit"]] = (arrays.serves_goal[rows][:, goal_cols].mean(axis=1)
-                               if goal_cols else np.nan)
-    out[:, col["breadth"]] = breadth
-    out[:, col["ecosystem"]] = arrays.degree[rows]
-    out[:, col["per_user"]] = arrays.per_user[rows]
-    out[:, col["self_hostable"]] = arrays.self_hostable[rows]
-    return out
+    goal_masks = np.repeat(np.array([arrays.bit_mask(arrays.goal_index, p.goals)
+                                     for p in profiles], dtype=np.uint64), sizes)
+    n_goals = per_pair([len(p.goals) for p in profiles])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[col["goal_fit"]] = np.where(n_goals > 0,
+                                        popcount(arrays.goal_bits[rows] & goal_masks) / n_goals,
+                                        np.nan)
+    out[col["breadth"]] = breadth
+    out[col["ecosystem"]] = S[STATIC["degree"]]
+    out[col["per_user"]] = S[STATIC["per_user"]]
+    out[col["self_hostable"]] = S[STATIC["self_hostable"]]
+    return np.ascontiguousarray(out.T)
+
+
+def _cost(S: np.ndarray, users: np.ndarray, contacts: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly cost and free-plan fit from static columns and per-pair users and contacts
+    (NaN contacts: unknown, so a stated contact limit is assumed to fit)."""
+    max_contacts, max_users = S[STATIC["free_max_contacts"]], S[STATIC["free_max_users"]]
+    with np.errstate(invalid="ignore"):
+        contacts_ok = np.isnan(max_contacts) | np.isnan(contacts) | (contacts <= max_contacts)
+        users_ok = np.isnan(max_users) | (users <= max_users)
+    free_fits = (S[STATIC["free_plan"]] > 0) & contacts_ok & users_ok
+    seats = np.where(S[STATIC["per_user"]] > 0, users, 1.0)
+    return np.where(free_fits, 0.0, S[STATIC["entry"]] * seats), free_fits

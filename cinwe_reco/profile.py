@@ -15,7 +15,7 @@ from typing import Any
 
 from .catalog import Catalog, load_catalog
 from .codes import COUNTRIES, LANGUAGES
-from .errors import CinweError, ProfileError, did_you_mean
+from .errors import CinweError, ProfileError, did_you_mean, printable
 from .files import load_document, parse_json, read_text
 
 PROFILE_SCHEMA = "cinwe-reco/profile@1"
@@ -126,7 +126,7 @@ class _Checker:
         self.tax = catalog.taxonomy
 
     def fail(self, field: str, message: str) -> ProfileError:
-        return ProfileError(f"{self.source}: {field}: {message}")
+        return ProfileError(f"{self.source}: {printable(field)}: {printable(message, 400)}")
 
     def text(self, data: dict, key: str, *, required: bool = False, max_len: int = 200) -> Any:
         v = data.get(key)

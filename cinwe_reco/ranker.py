@@ -129,7 +129,8 @@ class RankingModel:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Raw ranking scores (higher is better; comparable within one profile)."""
-        return self.booster.predict(X, num_threads=1)
+        # a large candidate set (a 10,000-tool catalog) is worth a second thread
+        return self.booster.predict(X, num_threads=2 if len(X) >= 1000 else 1)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """(rows x features+1) SHAP contributions; the last column is the expected value."""

@@ -8,6 +8,7 @@ several threads.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,10 +21,10 @@ from . import __version__
 from .baselines import RuleBasedScorer
 from .candidates import Candidates, CatalogArrays, find_candidates
 from .catalog import Catalog, load_catalog
-from .constraints import constraint_reasons
+from .constraints import constraint_reasons, feasible_mask
 from .errors import CinweError, ModelError, did_you_mean
 from .explain import FEATURE_WORDS, reasons_and_warnings, short_name, tool_context
-from .features import FEATURE_NAMES, build_features
+from .features import FEATURE_NAMES, build_features, build_features_batch
 from .profile import Need, Profile, load_profile
 from .resources import MODEL_ENV, default_catalog_dir, default_model_dir
 from .stack import StackInput, best_stack, cheapest_cover
@@ -181,6 +182,15 @@ class _Scored:
     order: np.ndarray  # feasible candidate positions, best first
 
 
+def _split(rows: list[np.ndarray], X: np.ndarray, scores: np.ndarray, arrays: CatalogArrays
+           ) -> list[tuple[list[str], np.ndarray]]:
+    out, start = [], 0
+    for r in rows:
+        out.append(([str(t) for t in arrays.ids[r]], scores[start:start + len(r)]))
+        start += len(r)
+    return out
+
+
 class Recommender:
     """Ranks the catalog for client profiles with a trained model (or the rule-based fallback).
 
@@ -203,8 +213,6 @@ class Recommender:
         An explicitly given model that cannot be loaded is an error; when the default model is
         missing or unusable, the rule-based scorer is used with a warning.
         """
-        import os
-
         from .ranker import RankingModel
 
         cat = catalog if isinstance(catalog, Catalog) else load_catalog(
@@ -420,6 +428,43 @@ class Recommender:
         return stack, notes
 
     # ------------------------------------------------------------------ batch
+
+    def score_batch(self, profiles: Iterable[Profile | dict | str | Path], chunk: int = 200
+                    ) -> list[tuple[list[str], np.ndarray]]:
+        """Model scores of every feasible candidate of many profiles.
+
+        For bulk re-scoring of a client base. Features are built per profile (vectorized over
+        its candidates) and scored a chunk of profiles at a time; the booster scores one chunk
+        in a worker thread (LightGBM releases the GIL) while the next chunk's features are
+        built. Returns (tool ids, scores) per profile, in input order.
+        """
+        def features(batch: list) -> tuple[list[np.ndarray], np.ndarray]:
+            loaded, cands = [], []
+            for profile in batch:
+                p = load_profile(profile, self.catalog)
+                cand = find_candidates(p, self.arrays)
+                loaded.append(p)
+                cands.append(cand.subset(feasible_mask(p, self.arrays, cand)))
+            return [c.rows for c in cands], build_features_batch(loaded, self.arrays, cands)
+
+        def score(X: np.ndarray) -> np.ndarray:
+            if self.model is None:
+                return self._rules.predict(X)
+            return self.model.booster.predict(X, num_threads=min(2, os.cpu_count() or 1))
+
+        items = list(profiles)
+        chunks = [items[k:k + chunk] for k in range(0, len(items), chunk)]
+        out: list[tuple[list[str], np.ndarray]] = []
+        with ThreadPoolExecutor(max_workers=1) as scorer:
+            pending = None
+            for batch in chunks:
+                rows, X = features(batch)
+                if pending is not None:
+                    out += _split(*pending[0], pending[1].result(), self.arrays)
+                pending = ((rows, X), scorer.submit(score, X))
+            if pending is not None:
+                out += _split(*pending[0], pending[1].result(), self.arrays)
+        return out
 
     def suggest_many(self, profiles: Iterable[Profile | dict | str | Path], top: int = 10,
                      needs: Iterable[str] | None = None, workers: int = 2,

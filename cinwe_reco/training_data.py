@@ -28,7 +28,7 @@ from .candidates import CatalogArrays, find_candidates
 from .catalog import Catalog
 from .constraints import feasible_mask
 from .errors import CinweError
-from .features import build_features
+from .features import build_features_batch
 from .files import load_document, read_text
 from .profile import Profile, profile_from_dict
 
@@ -71,20 +71,26 @@ def _read_judgments(path: Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def group_for(pid: str, source: str, profile: Profile, judged: dict[str, int],
-              arrays: CatalogArrays) -> QueryGroup | None:
-    """The query group of one profile: its feasible candidates that have a judgment."""
-    cand = find_candidates(profile, arrays)
-    keep = feasible_mask(profile, arrays, cand)
-    ids = arrays.ids[cand.rows]
-    keep &= np.isin(ids, list(judged))
-    if keep.sum() < 2:
-        return None
-    sub = cand.subset(keep)
-    X = build_features(profile, arrays, sub)
-    tool_ids = [str(t) for t in arrays.ids[sub.rows]]
-    grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)
-    return QueryGroup(pid, source, profile, tool_ids, X, grades)
+def build_groups(records: list[tuple[str, str, Profile, dict[str, int]]],
+                 arrays: CatalogArrays) -> list[QueryGroup]:
+    """Query groups of (profile id, source, profile, judgments): each profile's feasible
+    candidates that have a judgment, with features built for all profiles in one batch."""
+    kept, cands = [], []
+    for pid, source, profile, judged in records:
+        cand = find_candidates(profile, arrays)
+        keep = feasible_mask(profile, arrays, cand) & np.isin(arrays.ids[cand.rows], list(judged))
+        if keep.sum() >= 2:
+            kept.append((pid, source, profile, judged))
+            cands.append(cand.subset(keep))
+    X = build_features_batch([r[2] for r in kept], arrays, cands)
+    groups, start = [], 0
+    for (pid, source, profile, judged), cand in zip(kept, cands, strict=True):
+        tool_ids = [str(t) for t in arrays.ids[cand.rows]]
+        grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)
+        groups.append(QueryGroup(pid, source, profile, tool_ids, X[start:start + len(cand)],
+                                 grades))
+        start += len(cand)
+    return groups
 
 
 def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
@@ -93,30 +99,25 @@ def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> l
     if not profiles_path.is_file():
         return []
     judgments = _read_judgments(folder / "judgments.csv")
-    groups = []
+    records = []
     text = read_text(profiles_path, max_bytes=500 * 1024 * 1024)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         record = json.loads(line)
         profile = profile_from_dict(record["profile"], catalog, f"{profiles_path}:{number}")
-        group = group_for(record["id"], "simulated", profile, judgments.get(record["id"], {}),
-                          arrays)
-        if group is not None:
-            groups.append(group)
-    return groups
+        records.append((record["id"], "simulated", profile, judgments.get(record["id"], {})))
+    return build_groups(records, arrays)
 
 
 def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
     folder = data_dir / "expert"
     judgments = _read_judgments(folder / "judgments.csv")
-    groups = []
+    records = []
     for path in sorted((folder / "profiles").glob("*.yaml")):
         profile = profile_from_dict(load_document(path), catalog, str(path))
-        group = group_for(path.stem, "expert", profile, judgments.get(path.stem, {}), arrays)
-        if group is not None:
-            groups.append(group)
-    return groups
+        records.append((path.stem, "expert", profile, judgments.get(path.stem, {})))
+    return build_groups(records, arrays)
 
 
 def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
@@ -135,16 +136,14 @@ def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> li
             judged[pid][record["tool_id"]] = OUTCOME_GRADES[record["outcome"]]
         except (ValueError, KeyError, TypeError):
             continue  # a damaged line is skipped, never fatal: the other outcomes still count
-    groups = []
+    records = []
     for pid, doc in docs.items():
         try:
             profile = profile_from_dict(doc, catalog, f"{path} ({pid})")
         except CinweError:
             continue  # a profile naming tools since removed from the catalog
-        group = group_for(pid, "feedback", profile, judged[pid], arrays)
-        if group is not None:
-            groups.append(group)
-    return groups
+        records.append((pid, "feedback", profile, judged[pid]))
+    return build_groups(records, arrays)
 
 
 def load_training_data(data_dir: Path, catalog: Catalog, arrays: CatalogArrays | None = None
