@@ -27,6 +27,6 @@ def simulate_pairs(pairs: int, out: Path, seed: int = 99) -> int:
                                       seed + len(profiles))
         rename = {p["id"]: f"{p['id']}-{len(profiles)}" for p in more_p}
         profiles += [{**p, "id": rename[p["id"]]} for p in more_p]
-        judgments += [(rename[a], b, c) for a, b, c in more_j]
+        judgments += [(rename[j[0]], *j[1:]) for j in more_j]
     sim.write(profiles, judgments, out)
     return len(judgments)

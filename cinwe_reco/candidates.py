@@ -17,8 +17,9 @@ from .catalog import Catalog
 from .profile import Profile
 
 STATIC_COLUMNS = ("entry", "free_plan", "per_user", "free_max_contacts", "free_max_users",
-                  "min_employees", "max_employees", "eu_hosting", "open_source", "self_hostable",
-                  "ease", "breadth", "degree", "generalist", "primary_cat")
+                  "min_employees", "max_employees", "eu_fact", "oss_fact", "self_hostable",
+                  "ease", "breadth", "degree", "generalist", "primary_cat", "popularity",
+                  "languages_known")
 STATIC = {name: i for i, name in enumerate(STATIC_COLUMNS)}
 
 
@@ -39,7 +40,7 @@ class CatalogArrays:
         self.cat_index = {c: i for i, c in enumerate(self.cat_ids)}
         self.sector_index = {s: i for i, s in enumerate(self.sector_ids)}
         self.goal_index = {g: i for i, g in enumerate(self.goal_ids)}
-        languages = sorted({lang for t in tools for lang in t.ui_languages})
+        languages = sorted({lang for t in tools for lang in t.ui_languages or ()})
         self.lang_index = {lang: i for i, lang in enumerate(languages)}
 
         self.caps = _bitset(n, len(self.cap_ids), ((i, self.cap_index[c])
@@ -52,32 +53,38 @@ class CatalogArrays:
                                     dtype=np.int64)
         self.langs = _bitset(n, max(len(languages), 1), ((i, self.lang_index[lang])
                                                           for i, t in enumerate(tools)
-                                                          for lang in t.ui_languages))
+                                                          for lang in t.ui_languages or ()))
         self.sectors = _bitset(n, len(self.sector_ids), ((i, self.sector_index[s])
                                                          for i, t in enumerate(tools)
-                                                         for s in t.sectors))
-        self.generalist = ~self.sectors.any(axis=1)
+                                                         for s in t.sectors or ()))
+        self.generalist = np.where([t.sectors is None for t in tools], np.nan,
+                                   ~self.sectors.any(axis=1))
 
         def column(get, dtype=np.float64):
             return np.array([get(t) for t in tools], dtype=dtype)
 
-        nan = np.nan
-        self.entry = column(lambda t: nan if t.entry_eur_month is None else t.entry_eur_month)
-        self.free_plan = column(lambda t: t.free_plan, bool)
-        self.per_user = column(lambda t: t.per_user, bool)
+        def fact(name):  # a number or flag, NaN where an imported entry leaves it unknown
+            return column(lambda t: np.nan if getattr(t, name) is None else getattr(t, name))
+
+        self.entry = fact("entry_eur_month")
+        self.free_plan = fact("free_plan")
+        self.per_user = fact("per_user")
         self.quote_only = column(lambda t: t.quote_only, bool)
-        self.free_max_contacts = column(
-            lambda t: nan if t.free_max_contacts is None else t.free_max_contacts)
-        self.free_max_users = column(
-            lambda t: nan if t.free_max_users is None else t.free_max_users)
-        self.min_employees = column(lambda t: t.min_employees)
-        self.max_employees = column(lambda t: t.max_employees)
-        self.eu_hosting = column(lambda t: t.eu_hosting, bool)
-        self.open_source = column(lambda t: t.open_source, bool)
-        self.self_hostable = column(lambda t: t.self_hostable, bool)
-        self.ease = column(lambda t: t.ease_of_use)
+        self.free_max_contacts = fact("free_max_contacts")
+        self.free_max_users = fact("free_max_users")
+        self.min_employees = fact("min_employees")
+        self.max_employees = fact("max_employees")
+        self.eu_fact = fact("eu_hosting")
+        self.oss_fact = fact("open_source")
+        self.self_hostable = fact("self_hostable")
+        self.ease = fact("ease_of_use")
+        # for hard constraints only a known "yes" passes
+        self.eu_hosting = self.eu_fact == 1.0
+        self.open_source = self.oss_fact == 1.0
+        self.languages_known = column(lambda t: t.ui_languages is not None, bool)
+        self.sectors_known = column(lambda t: t.sectors is not None, bool)
         self.reviewed = column(lambda t: t.status == "reviewed", bool)
-        self.popularity = column(lambda t: nan if t.popularity is None else t.popularity)
+        self.popularity = column(lambda t: np.nan if t.popularity is None else t.popularity)
         self.breadth = self.caps.sum(axis=1).astype(np.float64)
 
         # Integrations count in either direction: a connector listed on one side works both ways.

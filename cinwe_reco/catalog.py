@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +26,7 @@ from .resources import shipped_catalog_dir
 from .taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 
 # Bump when the normalised form changes, so stale caches are ignored.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 MAX_CATALOG_FILE_BYTES = 20 * 1024 * 1024
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -41,9 +42,15 @@ REQUIRED_FIELDS = (
 OPTIONAL_FIELDS = ("status", "sources", "popularity", "notes")
 PRICING_FIELDS = (
     "free_plan", "entry_eur_month", "per_user", "free_plan_limits", "free_max_contacts",
-    "free_max_users", "quote_only", "currency",
+    "free_max_users", "quote_only", "currency", "estimated",
 )
 SIZE_FIELDS = ("min_employees", "max_employees")
+# Facts an imported (unreviewed) entry may leave unknown (null or absent): the engine treats
+# them as missing values, never as zeros or guesses.
+UNKNOWABLE = ("vendor", "vendor_country", "description", "company_size", "ui_languages",
+              "eu_hosting", "open_source", "self_hostable", "ease_of_use", "sectors",
+              "integrations")
+UNKNOWABLE_PRICING = ("free_plan", "per_user")
 
 
 class Tool(NamedTuple):
@@ -54,24 +61,24 @@ class Tool(NamedTuple):
 
     id: str
     name: str
-    vendor: str
+    vendor: str | None  # None: unknown (imported, unreviewed entries only)
     website: str
-    vendor_country: str
-    description: str
+    vendor_country: str | None
+    description: str | None
     categories: tuple[str, ...]
     capabilities: tuple[str, ...]
-    free_plan: bool
+    free_plan: bool | None
     entry_eur_month: float | None
-    per_user: bool
-    min_employees: int
-    max_employees: int
-    ui_languages: tuple[str, ...]
-    eu_hosting: bool
-    open_source: bool
-    self_hostable: bool
-    ease_of_use: int
+    per_user: bool | None
+    min_employees: int | None
+    max_employees: int | None
+    ui_languages: tuple[str, ...] | None
+    eu_hosting: bool | None
+    open_source: bool | None
+    self_hostable: bool | None
+    ease_of_use: int | None
     integrations: tuple[str, ...]
-    sectors: tuple[str, ...]
+    sectors: tuple[str, ...] | None
     source: str
     reviewed: str
     free_plan_limits: str | None = None
@@ -81,7 +88,21 @@ class Tool(NamedTuple):
     currency: str | None = None
     status: str = "reviewed"
     popularity: float | None = None
+    price_estimated: bool = False
+    sources: tuple[dict, ...] = ()
     file: str = ""
+
+    @property
+    def unknown_facts(self) -> list[str]:
+        """The facts this entry leaves unknown (only imported entries may)."""
+        names = [f for f in UNKNOWABLE if f not in ("company_size", "integrations")
+                 and getattr(self, f) is None]
+        if self.min_employees is None:
+            names.append("company_size")
+        names += [f"pricing.{f}" for f in UNKNOWABLE_PRICING if getattr(self, f) is None]
+        if self.entry_eur_month is None and not self.quote_only:
+            names.append("pricing.entry_eur_month")
+        return names
 
     def to_dict(self) -> dict[str, Any]:
         """The entry in the catalog's own shape (SPEC section 4 fields)."""
@@ -95,18 +116,24 @@ class Tool(NamedTuple):
                 pricing[key] = getattr(self, key)
         if self.quote_only:
             pricing["quote_only"] = True
+        if self.price_estimated:
+            pricing["estimated"] = True
         out: dict[str, Any] = {
             "id": self.id, "name": self.name, "vendor": self.vendor, "website": self.website,
             "vendor_country": self.vendor_country, "description": self.description,
             "categories": list(self.categories), "capabilities": list(self.capabilities),
             "pricing": pricing,
-            "company_size": {"min_employees": self.min_employees,
-                             "max_employees": self.max_employees},
-            "ui_languages": list(self.ui_languages), "eu_hosting": self.eu_hosting,
+            "company_size": None if self.min_employees is None else {
+                "min_employees": self.min_employees, "max_employees": self.max_employees},
+            "ui_languages": None if self.ui_languages is None else list(self.ui_languages),
+            "eu_hosting": self.eu_hosting,
             "open_source": self.open_source, "self_hostable": self.self_hostable,
             "ease_of_use": self.ease_of_use, "integrations": list(self.integrations),
-            "sectors": list(self.sectors), "source": self.source, "reviewed": self.reviewed,
+            "sectors": None if self.sectors is None else list(self.sectors),
+            "source": self.source, "reviewed": self.reviewed,
         }
+        if self.sources:
+            out["sources"] = [dict(s) for s in self.sources]
         if self.status != "reviewed":
             out["status"] = self.status
         if self.popularity is not None:
@@ -188,7 +215,7 @@ class Catalog:
                 term = tax.capabilities.get(term_id) or tax.categories.get(term_id)
                 if term:
                     labels += [term.id, term.en, term.fr]
-            hay = _fold(" ".join([t.id, t.name, t.vendor, t.description, *labels]))
+            hay = _fold(" ".join([t.id, t.name, t.vendor or "", t.description or "", *labels]))
             if all(w in hay for w in words):
                 found.append(t)
         return found
@@ -241,6 +268,11 @@ class _EntryChecker:
         self.tax = taxonomy
         self.entry = str(raw.get("id", "?"))
         self.problems: list[Problem] = []
+        self.imported = raw.get("status") == "imported"
+
+    def unknown(self, mapping: dict[str, Any], field: str) -> bool:
+        """True when an imported entry leaves this fact out (null or absent)."""
+        return self.imported and mapping.get(field) is None
 
     def fail(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.entry, field, message))
@@ -287,18 +319,20 @@ class _EntryChecker:
                 self.fail(str(key), "unknown field"
                           + did_you_mean(str(key), REQUIRED_FIELDS + OPTIONAL_FIELDS))
         for key in REQUIRED_FIELDS:
-            if key not in raw:
+            if key not in raw and not (self.imported and key in UNKNOWABLE):
                 self.fail(key, "required field is missing")
         tool_id = raw.get("id")
         if not isinstance(tool_id, str) or not SLUG.match(tool_id):
             self.fail("id", f"expected a lowercase slug like 'hubspot-crm', got {_show(tool_id)}")
         name = self.text("name")
-        vendor = self.text("vendor")
-        description = self.text("description")
+        vendor = None if self.unknown(raw, "vendor") else self.text("vendor")
+        description = None if self.unknown(raw, "description") else self.text("description")
         website = self.url("website")
         source = self.url("source")
         country = raw.get("vendor_country")
-        if not isinstance(country, str) or country not in COUNTRIES:
+        if self.unknown(raw, "vendor_country"):
+            country = None
+        elif not isinstance(country, str) or country not in COUNTRIES:
             hint = did_you_mean(str(country).upper(), COUNTRIES) if isinstance(country, str) else ""
             self.fail("vendor_country", f"expected an ISO 3166-1 alpha-2 code like 'FR', "
                       f"got {_show(country)}{hint}")
@@ -312,20 +346,22 @@ class _EntryChecker:
         for cat in categories:
             if capabilities and not set(self.tax.capabilities_of_category(cat)) & set(capabilities):
                 self.fail("categories", f"'{cat}' has none of the tool's capabilities")
-        languages = self.id_list("ui_languages", LANGUAGES, "ISO 639-1 language",
-                                 allow_empty=False)
-        sectors = self.id_list("sectors", self.tax.sectors, "sector", allow_empty=True)
-        integrations = raw.get("integrations")
+        languages = None if self.unknown(raw, "ui_languages") else self.id_list(
+            "ui_languages", LANGUAGES, "ISO 639-1 language", allow_empty=False)
+        sectors = None if self.unknown(raw, "sectors") else self.id_list(
+            "sectors", self.tax.sectors, "sector", allow_empty=True)
+        integrations = [] if self.unknown(raw, "integrations") else raw.get("integrations")
         if not isinstance(integrations, list) or not all(isinstance(i, str) for i in integrations):
             self.fail("integrations", f"expected a list of tool ids, got {_show(integrations)}")
             integrations = []
         elif tool_id in integrations:
             self.fail("integrations", "a tool cannot integrate with itself")
-        eu = self.flag(raw, "eu_hosting", "eu_hosting")
-        oss = self.flag(raw, "open_source", "open_source")
-        selfhost = self.flag(raw, "self_hostable", "self_hostable")
+        eu, oss, selfhost = (None if self.unknown(raw, f) else self.flag(raw, f, f)
+                             for f in ("eu_hosting", "open_source", "self_hostable"))
         ease = raw.get("ease_of_use")
-        if not _is_int(ease) or not 1 <= ease <= 5:
+        if self.unknown(raw, "ease_of_use"):
+            ease = None
+        elif not _is_int(ease) or not 1 <= ease <= 5:
             self.fail("ease_of_use", f"expected a whole number from 1 (hard) to 5 (easy), "
                       f"got {_show(ease)}")
         reviewed = raw.get("reviewed")
@@ -340,7 +376,9 @@ class _EntryChecker:
             self.fail("reviewed", f"expected a date YYYY-MM-DD, got {_show(reviewed)}")
         size = raw.get("company_size")
         min_e = max_e = 0
-        if not isinstance(size, dict):
+        if self.unknown(raw, "company_size"):
+            min_e = max_e = None
+        elif not isinstance(size, dict):
             self.fail("company_size", "expected min_employees and max_employees")
         else:
             for key in size:
@@ -364,6 +402,7 @@ class _EntryChecker:
         if popularity is not None and (not _is_num(popularity) or not 0 <= popularity <= 1):
             self.fail("popularity", f"expected a number from 0 to 1, got {_show(popularity)}")
             popularity = None
+        sources = self.sources()
         if self.problems:
             return None
         return Tool(
@@ -372,8 +411,29 @@ class _EntryChecker:
             min_employees=min_e, max_employees=max_e, ui_languages=languages, eu_hosting=eu,
             open_source=oss, self_hostable=selfhost, ease_of_use=ease,
             integrations=tuple(dict.fromkeys(integrations)), sectors=sectors, source=source,
-            reviewed=reviewed, status=status, popularity=popularity, file=self.file, **pricing,
+            reviewed=reviewed, status=status, popularity=popularity, sources=sources,
+            file=self.file, **pricing,
         )
+
+    def sources(self) -> tuple[dict, ...]:
+        """Extra sources (imports): each a mapping with name and url, optionally licence."""
+        v = self.raw.get("sources")
+        if v is None:
+            return ()
+        if not isinstance(v, list) or len(v) > 50:
+            self.fail("sources", f"expected a list of at most 50 sources, got {_show(v)}")
+            return ()
+        out = []
+        for i, item in enumerate(v):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or any(
+                    not isinstance(item.get(k, ""), str) or len(item.get(k, "")) > 300
+                    for k in ("name", "url", "licence", "attribution")) or set(item) - {
+                    "name", "url", "licence", "attribution", "matched_by"}:
+                self.fail(f"sources[{i}]", "expected name, url and optionally licence, "
+                          "attribution, matched_by (text)")
+            else:
+                out.append(dict(item))
+        return tuple(out)
 
     def url(self, field: str) -> str:
         v = self.raw.get(field)
@@ -393,10 +453,15 @@ class _EntryChecker:
                 self.fail(f"pricing.{key}",
                           "unknown field" + did_you_mean(str(key), PRICING_FIELDS))
         for key in ("free_plan", "entry_eur_month", "per_user"):
-            if key not in p:
+            if key not in p and not (self.imported and key != "entry_eur_month"):
                 self.fail(f"pricing.{key}", "required field is missing")
-        out["free_plan"] = self.flag(p, "free_plan", "pricing.free_plan")
-        out["per_user"] = self.flag(p, "per_user", "pricing.per_user")
+        for key in UNKNOWABLE_PRICING:
+            out[key] = None if self.unknown(p, key) else self.flag(p, key, f"pricing.{key}")
+        estimated = p.get("estimated", False)
+        if not isinstance(estimated, bool):
+            self.fail("pricing.estimated", f"expected true or false, got {_show(estimated)}")
+            estimated = False
+        out["price_estimated"] = estimated
         quote = p.get("quote_only", False)
         if not isinstance(quote, bool):
             self.fail("pricing.quote_only", f"expected true or false, got {_show(quote)}")
@@ -450,6 +515,7 @@ def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
     """Validate raw entries (file, data): per-entry schema, unique ids, resolvable integrations."""
     tools: list[Tool] = []
     problems: list[Problem] = []
+    per_file = Counter(file for file, _ in raw_entries)
     for file, raw in raw_entries:
         if not isinstance(raw, dict):
             problems.append(Problem(file, None, None,
@@ -458,8 +524,9 @@ def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
         checker = _EntryChecker(raw, file, taxonomy)
         tool = checker.check()
         stem = Path(file).stem
-        if Path(file).parent.name == "products" and isinstance(raw.get("id"), str) \
-                and raw["id"] != stem:
+        one_product_file = per_file[file] == 1 and Path(file).suffix.lower() in (".yaml", ".yml")
+        if Path(file).parent.name == "products" and one_product_file and isinstance(
+                raw.get("id"), str) and raw["id"] != stem:
             checker.fail("id", f"'{raw['id']}' differs from the file name '{stem}.yaml'")
             tool = None
         problems += checker.problems
@@ -495,16 +562,23 @@ def _cache_dir() -> Path:
     return Path(base) / "cinwe-reco"
 
 
+PATCH_FILE = "patches.json"
+
+
 def _catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
-    """(taxonomy file or None, entry files) of a catalog folder or file."""
+    """(taxonomy file or None, entry files) of a catalog folder or file.
+
+    A layer folder may also hold ``patches.json``: additions (sources, popularity) to entries
+    of the layers below it; it is read by ``load_catalogs``.
+    """
     if path.is_dir():
         tax = path / "taxonomy.yaml"
         products = path / "products"
         folder = products if products.is_dir() else path
         files = sorted(
             p for p in folder.iterdir()
-            if p.suffix.lower() in (".yaml", ".yml", ".json") and p.name != "taxonomy.yaml"
-            and not p.name.startswith(".")
+            if p.suffix.lower() in (".yaml", ".yml", ".json")
+            and p.name not in ("taxonomy.yaml", PATCH_FILE) and not p.name.startswith(".")
         )
         return (tax if tax.is_file() else None), files
     if path.is_file():
@@ -551,31 +625,149 @@ def _read_raw(files: list[Path]) -> tuple[list[tuple[str, Any]], list[Problem]]:
 
 
 def validate_catalog(path: Path | None = None) -> tuple[Catalog | None, list[Problem]]:
-    """Check a catalog without raising: (catalog or None, every problem found)."""
+    """Check one catalog without raising: (catalog or None, every problem found)."""
     try:
         return load_catalog(path, use_cache=False), []
     except CatalogError as exc:
         return None, exc.problems or [Problem(str(path), None, None, str(exc))]
 
 
-def load_catalog(path: Path | str | None = None, *, use_cache: bool = True) -> Catalog:
-    """Load and validate a catalog folder or file (default: the shipped catalog).
+def validate_catalogs(paths: Iterable[Path | str] = (), *, include_default: bool = True
+                      ) -> tuple[Catalog | None, list[Problem]]:
+    """Check a layered catalog without raising: (catalog or None, every problem found)."""
+    try:
+        return load_catalogs(paths, include_default=include_default, use_cache=False), []
+    except CatalogError as exc:
+        return None, exc.problems or [Problem(" + ".join(map(str, paths)), None, None,
+                                              str(exc))]
 
-    Raises CatalogError listing every problem when the catalog is invalid.
+
+def load_catalogs(paths: Iterable[Path | str] = (), *, include_default: bool = True,
+                  use_cache: bool = True) -> Catalog:
+    """The layered catalog: the shipped catalog (unless ``include_default`` is false), then
+    each path in order. Later layers add entries and sources; they never overwrite a reviewed
+    fact (see ``merge_layer``)."""
+    layers = ([shipped_catalog_dir()] if include_default else []) + [Path(p) for p in paths]
+    if not layers:
+        raise CatalogError("no catalog to load: give --catalog PATH, or drop "
+                           "--no-default-catalog")
+    merged = load_catalog(layers[0], use_cache=use_cache)
+    problems: list[Problem] = []
+    for path in layers[1:]:
+        try:
+            layer = load_catalog(path, use_cache=use_cache, base=merged)
+        except CatalogError as exc:
+            problems += exc.problems or [Problem(str(path), None, None, str(exc))]
+            continue
+        patches, patch_problems = _read_patches(path, merged, layer)
+        problems += patch_problems
+        merged = merge_layer(merged, layer, patches)
+    if problems:
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise CatalogError(f"invalid catalog: {problems[0]}{more} (cinwe-reco catalog validate "
+                           "lists them all)", problems)
+    return merged
+
+
+def _read_patches(path: Path, base: Catalog, layer: Catalog
+                  ) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The validated ``patches.json`` of a layer folder: [{id, sources?, popularity?}]."""
+    file = Path(path) / PATCH_FILE
+    if not file.is_file():
+        return [], []
+    try:
+        data = load_document(file, MAX_CATALOG_FILE_BYTES)
+    except InputFileError as exc:
+        return [], [Problem(str(file), None, None, str(exc).removeprefix(f"{file}: "))]
+    items = data.get("patches") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [], [Problem(str(file), None, "patches", "expected a list of patches")]
+    problems, out = [], []
+    known = set(base.index) | set(layer.index)
+    for i, item in enumerate(items):
+        entry = str(item.get("id", "?")) if isinstance(item, dict) else "?"
+        if not isinstance(item, dict) or set(item) - {"id", "sources", "popularity"}:
+            problems.append(Problem(str(file), entry, f"patches[{i}]",
+                                    "expected id and optionally sources, popularity"))
+            continue
+        if item.get("id") not in known:
+            problems.append(Problem(str(file), entry, "id", f"unknown tool id '{entry}'"
+                                    f"{did_you_mean(entry, known)}"))
+            continue
+        checker = _EntryChecker({"sources": item.get("sources")}, str(file), base.taxonomy)
+        sources = checker.sources()
+        pop = item.get("popularity")
+        if pop is not None and (not _is_num(pop) or not 0 <= pop <= 1):
+            checker.fail("popularity", f"expected a number from 0 to 1, got {_show(pop)}")
+        for problem in checker.problems:
+            problem.entry = entry
+        problems += checker.problems
+        if not checker.problems:
+            out.append({"id": item["id"], "sources": sources, "popularity": pop})
+    return out, problems
+
+
+def merge_layer(base: Catalog, layer: Catalog, patches: list[dict[str, Any]] = ()) -> Catalog:
+    """``base`` with ``layer`` on top.
+
+    A new id is added. For an id the base has: a reviewed base entry keeps every fact and only
+    gains the layer's sources (and a popularity figure if it has none); an imported base entry
+    is replaced by a reviewed one, and otherwise only has its unknown facts filled in. Patches
+    add sources and popularity.
+    """
+    tools = {t.id: t for t in base.tools}
+    for new in layer.tools:
+        old = tools.get(new.id)
+        if old is None:
+            tools[new.id] = new
+        elif old.status == "reviewed" or new.status != "reviewed":
+            fill = {} if old.status == "reviewed" else {
+                f: getattr(new, f) for f in Tool._fields
+                if getattr(old, f) is None and getattr(new, f) is not None}
+            extra = tuple(s for s in ({"name": layer.source, "url": new.source}, *new.sources)
+                          if s not in old.sources)
+            fill["sources"] = old.sources + extra
+            if old.popularity is None and new.popularity is not None:
+                fill["popularity"] = new.popularity
+            tools[new.id] = old._replace(**fill)
+        else:
+            tools[new.id] = new._replace(sources=old.sources + new.sources)
+    for patch in patches:
+        old = tools[patch["id"]]
+        fill: dict[str, Any] = {"sources": old.sources + tuple(
+            s for s in patch["sources"] if s not in old.sources)}
+        if patch["popularity"] is not None:
+            fill["popularity"] = patch["popularity"]
+        tools[patch["id"]] = old._replace(**fill)
+    fingerprint = hashlib.sha256(f"{base.fingerprint}+{layer.fingerprint}+"
+                                 f"{json.dumps(patches, sort_keys=True, default=str)}".encode()
+                                 ).hexdigest()
+    return Catalog(tools.values(), base.taxonomy, fingerprint, f"{base.source} + {layer.source}")
+
+
+def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
+                 base: Catalog | None = None) -> Catalog:
+    """Load and validate one catalog folder or file (default: the shipped catalog).
+
+    With ``base``, the folder is a layer above it: validated against the base's taxonomy, and
+    its integrations may name the base's tools. Raises CatalogError listing every problem.
     """
     path = Path(path) if path is not None else shipped_catalog_dir()
     tax_file, files = _catalog_files(path)
-    if tax_file is None:
-        tax_file = shipped_catalog_dir() / "taxonomy.yaml"
+    if tax_file is None or base is not None:
+        tax_file = Path(base.taxonomy.source) if base is not None and Path(
+            base.taxonomy.source).is_file() else shipped_catalog_dir() / "taxonomy.yaml"
     fingerprint, _ = _fingerprint(tax_file, files)
+    if base is not None:
+        fingerprint = hashlib.sha256(f"{base.fingerprint}:{fingerprint}".encode()).hexdigest()
     cache_file = _cache_dir() / f"catalog-{fingerprint[:32]}.json"
     if use_cache:
         cached = _read_cache(cache_file, fingerprint)
         if cached is not None:
             return cached
-    taxonomy = load_taxonomy(tax_file)
+    taxonomy = base.taxonomy if base is not None else load_taxonomy(tax_file)
     raw, problems = _read_raw(files)
-    tools, entry_problems = check_entries(raw, taxonomy)
+    tools, entry_problems = check_entries(raw, taxonomy, base.index if base is not None else ())
     problems += entry_problems
     if problems:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
@@ -630,9 +822,10 @@ def _decode_cache(cache_file: Path, fingerprint: str) -> Catalog | None:
             return None
         taxonomy = taxonomy_from_dict(payload["taxonomy"], payload["taxonomy_source"])
         columns = payload["columns"]
-        for key in ("categories", "capabilities", "ui_languages", "integrations", "sectors"):
+        for key in ("categories", "capabilities", "ui_languages", "integrations", "sectors",
+                    "sources"):
             i = Tool._fields.index(key)
-            columns[i] = list(map(tuple, columns[i]))
+            columns[i] = [None if x is None else tuple(x) for x in columns[i]]
         new = tuple.__new__
         tools = [new(Tool, row) for row in zip(*columns, strict=True)]
         return Catalog(tools, taxonomy, fingerprint, payload["source"], payload["names"])

@@ -23,20 +23,21 @@ SHORTLIST_ROWS = 5  # tools per need that tables, markdown and CSV describe in f
 
 
 class Settings:
-    """Global options: which catalog and which model."""
+    """Global options: which catalog layers and which model."""
 
-    def __init__(self, catalog: str | None, model: str | None) -> None:
-        self.catalog_path = Path(catalog) if catalog else None
+    def __init__(self, catalogs: tuple[str, ...], no_default: bool, model: str | None) -> None:
+        self.catalog_paths = [Path(c) for c in catalogs]
+        self.include_default = not no_default
         self.model_path = Path(model) if model else None
         self._catalog = None
 
     def catalog(self):
-        """The loaded catalog (shipped unless --catalog / $CINWE_RECO_CATALOG)."""
+        """The loaded catalog: the shipped one, then every --catalog layer in order."""
         if self._catalog is None:
-            from .catalog import load_catalog
-            from .resources import default_catalog_dir
+            from .catalog import load_catalogs
 
-            self._catalog = load_catalog(self.catalog_path or default_catalog_dir())
+            self._catalog = load_catalogs(self.catalog_paths,
+                                          include_default=self.include_default)
         return self._catalog
 
 
@@ -75,20 +76,25 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
                                           "max_content_width": 100})
-@click.option("--catalog", "catalog", envvar="CINWE_RECO_CATALOG", metavar="PATH",
-              type=click.Path(), help="Catalog folder or file (default: the shipped catalog).")
+@click.option("--catalog", "catalogs", envvar="CINWE_RECO_CATALOG", metavar="PATH",
+              type=click.Path(), multiple=True,
+              help="A catalog layer (folder or file) over the shipped catalog; repeatable, "
+                   "later layers on top.")
+@click.option("--no-default-catalog", is_flag=True,
+              help="Do not start from the shipped catalog: only the --catalog layers.")
 @click.option("--model", "model", envvar="CINWE_RECO_MODEL", metavar="PATH",
               type=click.Path(), help="Model folder (default: the shipped models/default).")
 @click.version_option(__version__, prog_name="cinwe-reco")
 @click.pass_context
-def cli(ctx: click.Context, catalog: str | None, model: str | None) -> None:
+def cli(ctx: click.Context, catalogs: tuple[str, ...], no_default_catalog: bool,
+        model: str | None) -> None:
     """Rank real martech tools for an SME client profile, and say why.
 
     \b
     Example:
         cinwe-reco suggest examples/boulangerie-dupont.yaml
     """
-    ctx.obj = Settings(catalog, model)
+    ctx.obj = Settings(catalogs, no_default_catalog, model)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -113,17 +119,19 @@ def catalog_validate(settings: Settings) -> None:
     Example:
         cinwe-reco --catalog my-catalog/ catalog validate
     """
-    from .catalog import validate_catalog
-    from .resources import default_catalog_dir
+    from .catalog import validate_catalogs
 
-    catalog, problems = validate_catalog(settings.catalog_path or default_catalog_dir())
+    catalog, problems = validate_catalogs(settings.catalog_paths,
+                                          include_default=settings.include_default)
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(_fail(f"{len(problems)} problem(s) found in the catalog"))
     categories = {c for t in catalog for c in t.categories}
-    click.echo(f"catalog OK: {len(catalog)} tools in {len(categories)} categories "
-               f"({catalog.source})")
+    imported = sum(t.status == "imported" for t in catalog)
+    click.echo(f"catalog OK: {len(catalog)} tools in {len(categories)} categories"
+               + (f", {imported} imported and unreviewed" if imported else "")
+               + f" ({catalog.source})")
 
 
 @catalog_group.command("list")
@@ -198,6 +206,66 @@ def catalog_search(settings: Settings, text: tuple[str, ...]) -> None:
         return
     click.echo(tool_rows(found))
     click.echo(f"{len(found)} tools")
+
+
+@catalog_group.group("import")
+def catalog_import() -> None:
+    """Import public data sets as catalog layers (entries marked imported, unreviewed).
+
+    \b
+    Example:
+        cinwe-reco catalog import webappanalyzer ../shared/data/webappanalyzer --out imported/
+    """
+
+
+@catalog_import.command("webappanalyzer")
+@click.argument("folder", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), help="Layer folder to write.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@pass_settings
+def import_webappanalyzer(settings: Settings, folder: str, out: str, force: bool) -> None:
+    """Turn a Wappalyzer-format folder (technologies/*.json, categories.json) into a layer.
+
+    Marketing-relevant technologies become imported entries; those matching a catalog entry by
+    name or website domain only add their source to it. Use the layer with --catalog OUT.
+
+    \b
+    Example:
+        cinwe-reco catalog import webappanalyzer ../shared/data/webappanalyzer --out imported/
+        cinwe-reco --catalog imported/ suggest client.yaml
+    """
+    from .importers import webappanalyzer
+
+    if Path(out).exists() and not force:
+        raise CinweError(f"{out}: already exists; use --force to replace it")
+    report = webappanalyzer.run(Path(folder), Path(out), settings.catalog(), force=force)
+    click.echo(report.summary())
+    click.echo(f"wrote {out}")
+
+
+@catalog_import.command("stackshare")
+@click.argument("csv_file", metavar="CSV", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), help="Layer folder to write.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@pass_settings
+def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) -> None:
+    """Attach StackShare popularity (stack_count, log-scaled) to matching catalog entries.
+
+    Matches the catalog given by the global --catalog layers (curated and imported), by name or
+    StackShare slug, and writes a patch layer. Reports the match rate.
+
+    \b
+    Example:
+        cinwe-reco --catalog imported/ catalog import stackshare \\
+            ../shared/data/stackshare/tools-business.csv --out popularity/
+    """
+    from .importers import stackshare
+
+    if Path(out).exists() and not force:
+        raise CinweError(f"{out}: already exists; use --force to replace it")
+    report = stackshare.run(Path(csv_file), Path(out), settings.catalog(), force=force)
+    click.echo(report.summary())
+    click.echo(f"wrote {out}")
 
 
 # --------------------------------------------------------------------------- profile

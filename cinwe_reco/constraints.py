@@ -28,11 +28,18 @@ def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
     if profile.language == "required":
         cols = [arrays.lang_index[x] for x in profile.languages if x in arrays.lang_index]
         ok = arrays.langs[np.ix_(rows, cols)].any(axis=1) if cols else np.zeros(len(rows), bool)
+        known = arrays.languages_known[rows]
         names = " or ".join(LANGUAGE_NAMES.get(x, x) for x in profile.languages)
+        yield ~known, "interface languages unknown (imported entry; language: required)"
         yield ~ok, f"no {names} interface (language: required)"
+    # an unknown fact cannot satisfy a requirement: only a known "yes" passes
     if profile.eu_hosting == "required":
+        unknown = np.isnan(arrays.eu_fact[rows])
+        yield unknown, "EU hosting unknown (imported entry; eu_hosting: required)"
         yield ~arrays.eu_hosting[rows], "no EU data hosting (eu_hosting: required)"
     if profile.open_source == "required":
+        unknown = np.isnan(arrays.oss_fact[rows])
+        yield unknown, "licence unknown (imported entry; open_source: required)"
         yield ~arrays.open_source[rows], "not open source (open_source: required)"
     if profile.budget_mode == "strict" and profile.budget_eur_month is not None:
         cost, _ = monthly_cost(profile, arrays, rows)

@@ -34,6 +34,7 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "sector": ("sector_fit",),
     "goals": ("goal_fit",),
     "breadth": ("breadth", "ecosystem"),
+    "popularity": ("popularity",),
 }
 ASPECT_OF = {f: a for a, fs in ASPECTS.items() for f in fs}
 
@@ -72,8 +73,23 @@ FEATURE_WORDS: dict[str, Callable[[float], str]] = {
     "breadth": lambda v: f"{v:.0f} capabilities",
     "ecosystem": lambda v: f"{v:.0f} native integrations in the catalog",
     "per_user": lambda v: "priced per user" if v else "flat price",
-    "self_hostable": lambda v: "self-hostable" if v else "cloud only",
+    "self_hostable": lambda v: "self-hostability unknown" if np.isnan(v) else
+    "self-hostable" if v else "cloud only",
+    "popularity": lambda v: "no popularity figure" if np.isnan(v) else
+    f"popularity {v:.2f} (StackShare)",
 }
+
+
+# features that are NaN only because the entry leaves a fact unknown
+_FACT_FEATURES = {"free_plan_fits", "size_fit", "language_fit", "eu_fit", "oss_fit",
+                  "ease_of_use", "skill_gap", "sector_fit", "per_user"}
+
+
+def describe(feature: str, value: float) -> str:
+    """A feature's value in words, for `explain`."""
+    if feature in _FACT_FEATURES and np.isnan(value):
+        return "unknown: the entry does not say"
+    return FEATURE_WORDS[feature](value)
 
 
 @dataclass(frozen=True)
@@ -127,13 +143,13 @@ def positive_sentence(aspect: str, c: ToolContext) -> str | None:
     if aspect == "size" and x["size_fit"] == 0:
         return f"made for companies of your size ({t.min_employees:,}-{t.max_employees:,} people)"
     if aspect == "language" and x["language_fit"] > 0:
-        spoken = [lang for lang in p.languages if lang in t.ui_languages]
+        spoken = [lang for lang in p.languages if lang in (t.ui_languages or ())]
         return f"{_lang(spoken[0])} interface" if spoken else None
     if aspect == "hosting" and t.eu_hosting:
         return "data hosted in the EU"
     if aspect == "open_source" and t.open_source:
         return "open source" + (", can run on your own server" if t.self_hostable else "")
-    if aspect == "ease" and x["skill_gap"] == 0 and t.ease_of_use >= 4:
+    if aspect == "ease" and x["skill_gap"] == 0 and (t.ease_of_use or 0) >= 4:
         return "easy to set up without technical help"
     if aspect == "stack" and c.stack_links:
         return f"integrates with your {_names(c.stack_links, c.catalog)}"
@@ -145,6 +161,8 @@ def positive_sentence(aspect: str, c: ToolContext) -> str | None:
         if served:
             return "serves your goal" + ("s " if len(served) > 1 else " ") + ", ".join(
                 tax.label(g).lower() for g in served)
+    if aspect == "popularity" and x["popularity"] >= 0.5:
+        return "widely used (StackShare popularity)"
     if aspect == "breadth" and x["ecosystem"] >= 5:
         return f"connects natively with {x['ecosystem']:.0f} other tools of the catalog"
     return None
@@ -168,12 +186,12 @@ def warning_sentences(c: ToolContext) -> dict[str, str]:
         out["ease"] = "needs a technical person to set up"
     elif x["maturity_gap"] >= 2:
         out["ease"] = "a large suite for your current digital maturity"
-    spoken = [lang for lang in p.languages if lang in t.ui_languages]
-    if not spoken and p.language != "any":
+    if t.ui_languages is not None and p.language != "any" and not set(p.languages) & set(
+            t.ui_languages):
         out["language"] = f"no {_lang(p.languages[0])} interface"
-    if not t.eu_hosting and p.eu_hosting == "preferred":
+    if t.eu_hosting is False and p.eu_hosting == "preferred":
         out["hosting"] = "no EU data hosting"
-    if not t.open_source and p.open_source == "preferred":
+    if t.open_source is False and p.open_source == "preferred":
         out["open_source"] = "not open source"
     if x["size_fit"] <= -1:
         out["size"] = (f"built for larger companies ({t.min_employees:,}+ employees)"
@@ -182,7 +200,7 @@ def warning_sentences(c: ToolContext) -> dict[str, str]:
     if x["redundancy"] > 0 or x["primary_in_stack"]:
         out["overlap"] = "overlaps with tools you already use"
     if x["sector_fit"] < 0:
-        out["sector"] = "made for other sectors (" + ", ".join(t.sectors[:3]) + ")"
+        out["sector"] = "made for other sectors (" + ", ".join((t.sectors or ())[:3]) + ")"
     return out
 
 
@@ -227,5 +245,7 @@ def reasons_and_warnings(ctx: ToolContext, contrib: np.ndarray | None,
     ordered = sorted(warnings, key=lambda a: by_aspect.get(a, 0.0))
     out_warnings = [warnings[a] for a in ordered]
     if ctx.tool.status != "reviewed":
-        out_warnings.append("imported, unreviewed: check the facts")
+        unknown = ctx.tool.unknown_facts
+        out_warnings.append("imported, unreviewed: check the facts" + (
+            f" ({', '.join(unknown)} unknown)" if unknown else ""))
     return reasons, out_warnings

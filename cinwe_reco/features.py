@@ -27,7 +27,7 @@ class Feature:
     range: str
 
 
-FEATURE_SCHEMA_VERSION = 1
+FEATURE_SCHEMA_VERSION = 2
 
 FEATURES: tuple[Feature, ...] = (
     Feature("must_covered", "must-have needs the tool covers", "0..n_must"),
@@ -76,6 +76,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("ecosystem", "number of catalog tools it integrates with", ">= 0"),
     Feature("per_user", "1 when the price is per user", "0/1"),
     Feature("self_hostable", "1 when the customer can run it on its own servers", "0/1"),
+    Feature("popularity", "usage popularity from an imported StackShare layer, log-scaled "
+            "(NaN: no figure)", "0..1"),
 )
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 
@@ -94,6 +96,28 @@ MONOTONE_CONSTRAINTS: tuple[int, ...] = tuple(MONOTONE.get(name, 0) for name in 
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 _LEVEL_SIGN = {"required": 1.0, "preferred": 1.0, "any": 0.0}
+
+# Facts an imported entry may leave unknown, and the features that are then missing values.
+# The simulator hides some of them for some judged pairs (see training/simulate.py), so the
+# model learns what an unverified fact is worth instead of reading NaN as a zero.
+FACT_GROUPS: dict[str, tuple[str, ...]] = {
+    "price": ("monthly_cost_eur", "cost_budget_ratio", "free_plan_fits", "per_user"),
+    "size": ("size_fit",),
+    "languages": ("language_fit",),
+    "hosting": ("eu_fit",),
+    "licence": ("oss_fit", "self_hostable"),
+    "ease": ("ease_of_use", "skill_gap"),
+    "sectors": ("sector_fit",),
+}
+
+
+def hide_facts(X: np.ndarray, row: int, groups: list[str]) -> None:
+    """Make the features of the named fact groups missing (NaN) in one row, in place."""
+    for group in groups:
+        for name in FACT_GROUPS[group]:
+            X[row, FEATURE_INDEX[name]] = np.nan
+        if group == "price":
+            X[row, FEATURE_INDEX["price_unknown"]] = 1.0
 
 
 def monthly_cost(profile: Profile, arrays: CatalogArrays, rows: np.ndarray
@@ -190,7 +214,7 @@ def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
     budget = per_pair([np.nan if p.budget_eur_month is None else max(p.budget_eur_month, 1.0)
                        for p in profiles])
     out[col["cost_budget_ratio"]] = cost / budget
-    out[col["free_plan_fits"]] = free_fits
+    out[col["free_plan_fits"]] = np.where(np.isnan(S[STATIC["free_plan"]]), np.nan, free_fits)
     out[col["price_unknown"]] = np.isnan(cost)
 
     team = per_pair([max(p.employees, 1) for p in profiles]) + 1.0  # a solo founder is one
@@ -200,13 +224,15 @@ def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
 
     lang_masks = np.repeat(np.array([arrays.bit_mask(arrays.lang_index, p.languages)
                                      for p in profiles], dtype=np.uint64), sizes)
-    matches = (arrays.lang_bits[rows] & lang_masks) != 0
+    matches = np.where(S[STATIC["languages_known"]] > 0,
+                       ((arrays.lang_bits[rows] & lang_masks) != 0).astype(np.float64), np.nan)
+    # NaN facts stay NaN: an unknown fact is a missing value, not a "no"
     out[col["language_fit"]] = per_pair([_LEVEL_SIGN[p.language] for p in profiles]) * (
         2.0 * matches - 1.0)
     out[col["eu_fit"]] = per_pair([_LEVEL_SIGN[p.eu_hosting] for p in profiles]) * (
-        2.0 * S[STATIC["eu_hosting"]] - 1.0)
+        2.0 * S[STATIC["eu_fact"]] - 1.0)
     out[col["oss_fit"]] = per_pair([_LEVEL_SIGN[p.open_source] for p in profiles]) * (
-        2.0 * S[STATIC["open_source"]] - 1.0)
+        2.0 * S[STATIC["oss_fact"]] - 1.0)
 
     ease, breadth = S[STATIC["ease"]], S[STATIC["breadth"]]
     out[col["ease_of_use"]] = ease
@@ -234,6 +260,7 @@ def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
     out[col["ecosystem"]] = S[STATIC["degree"]]
     out[col["per_user"]] = S[STATIC["per_user"]]
     out[col["self_hostable"]] = S[STATIC["self_hostable"]]
+    out[col["popularity"]] = S[STATIC["popularity"]]
     return np.ascontiguousarray(out.T)
 
 
@@ -246,5 +273,7 @@ def _cost(S: np.ndarray, users: np.ndarray, contacts: np.ndarray
         contacts_ok = np.isnan(max_contacts) | np.isnan(contacts) | (contacts <= max_contacts)
         users_ok = np.isnan(max_users) | (users <= max_users)
     free_fits = (S[STATIC["free_plan"]] > 0) & contacts_ok & users_ok
-    seats = np.where(S[STATIC["per_user"]] > 0, users, 1.0)
+    # an unknown per-user flag (imported entries) makes the cost unknown unless free fits
+    seats = np.where(S[STATIC["per_user"]] > 0, users,
+                     np.where(np.isnan(S[STATIC["per_user"]]), np.nan, 1.0))
     return np.where(free_fits, 0.0, S[STATIC["entry"]] * seats), free_fits

@@ -20,13 +20,13 @@ import numpy as np
 from . import __version__
 from .baselines import RuleBasedScorer
 from .candidates import Candidates, CatalogArrays, find_candidates
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog, load_catalogs
 from .constraints import constraint_reasons, feasible_mask
 from .errors import CinweError, ModelError, did_you_mean
-from .explain import FEATURE_WORDS, reasons_and_warnings, short_name, tool_context
+from .explain import describe, reasons_and_warnings, short_name, tool_context
 from .features import FEATURE_NAMES, build_features, build_features_batch
 from .profile import Need, Profile, load_profile
-from .resources import MODEL_ENV, default_catalog_dir, default_model_dir
+from .resources import CATALOG_ENV, MODEL_ENV, default_model_dir
 from .stack import StackInput, best_stack, cheapest_cover
 
 SUGGESTIONS_SCHEMA = "cinwe-reco/suggestions@1"
@@ -206,17 +206,25 @@ class Recommender:
         self._rules = RuleBasedScorer()
 
     @classmethod
-    def load(cls, model: Path | str | None = None, catalog: Path | str | Catalog | None = None
-             ) -> Recommender:
+    def load(cls, model: Path | str | None = None,
+             catalog: Path | str | Catalog | list[Path | str] | None = None) -> Recommender:
         """Load the catalog and the model (defaults: shipped, or $CINWE_RECO_CATALOG/_MODEL).
+
+        ``catalog`` is a loaded Catalog, or one or more layer paths over the shipped catalog.
 
         An explicitly given model that cannot be loaded is an error; when the default model is
         missing or unusable, the rule-based scorer is used with a warning.
         """
         from .ranker import RankingModel
 
-        cat = catalog if isinstance(catalog, Catalog) else load_catalog(
-            Path(catalog) if catalog is not None else default_catalog_dir())
+        if isinstance(catalog, Catalog):
+            cat = catalog
+        else:
+            if catalog is None:
+                layers = os.environ.get(CATALOG_ENV, "").split()
+            else:
+                layers = [catalog] if isinstance(catalog, str | Path) else list(catalog)
+            cat = load_catalogs(layers)
         warnings: list[str] = []
         explicit = model is not None or bool(os.environ.get(MODEL_ENV))
         path = Path(model) if model is not None else default_model_dir()
@@ -521,7 +529,7 @@ class Recommender:
             value = float(s.X[pos, i])
             push = float(contrib[i]) if contrib is not None else 0.0
             contributions.append(Contribution(name, value, round(push, 4),
-                                              FEATURE_WORDS[name](value)))
+                                              describe(name, value)))
         if contrib is not None:
             contributions.sort(key=lambda c: -abs(c.contribution))
         fit = int(round(float(np.clip(s.fit[pos], 0, 100))))

@@ -30,6 +30,10 @@ def price_text(tool: Tool) -> str:
         paid = "price on request" if tool.quote_only else "no public price"
     else:
         paid = f"{tool.entry_eur_month:,.0f} EUR/month" + (" per user" if tool.per_user else "")
+        if tool.price_estimated:
+            paid = "about " + paid + " (estimated)"
+    if tool.free_plan is None:
+        return paid + "; free plan unknown"
     return f"free plan, then {paid}" if tool.free_plan else paid
 
 
@@ -45,10 +49,17 @@ def tool_rows(tools: Iterable[Tool]) -> str:
 def tool_card(tool: Tool, catalog: Catalog) -> str:
     """Every fact of one tool, for `catalog show`."""
     tax = catalog.taxonomy
-    languages = ", ".join(LANGUAGE_NAMES.get(code, code) for code in tool.ui_languages)
+    def known(value: Any, text: str) -> str:
+        return "unknown" if value is None else text
+
+    def yes_no(value: bool | None) -> str:
+        return known(value, "yes" if value else "no")
+
+    languages = known(tool.ui_languages, ", ".join(LANGUAGE_NAMES.get(code, code)
+                                                   for code in tool.ui_languages or ()))
     rows = [
         ("id", tool.id),
-        ("vendor", f"{tool.vendor} ({tool.vendor_country})"),
+        ("vendor", f"{tool.vendor or 'unknown'} ({tool.vendor_country or 'country unknown'})"),
         ("website", tool.website),
         ("categories", ", ".join(tax.label(c) for c in tool.categories)),
         ("capabilities", ", ".join(tax.label(c) for c in tool.capabilities)),
@@ -57,19 +68,29 @@ def tool_card(tool: Tool, catalog: Catalog) -> str:
     if tool.free_plan_limits:
         rows.append(("free plan", tool.free_plan_limits))
     rows += [
-        ("company size", f"{tool.min_employees:,} to {tool.max_employees:,} employees"),
+        ("company size", known(tool.min_employees,
+                               f"{tool.min_employees or 0:,} to {tool.max_employees or 0:,} "
+                               "employees")),
         ("interface", languages),
-        ("EU hosting", "yes" if tool.eu_hosting else "no"),
-        ("open source", "yes" if tool.open_source else "no"),
-        ("self-hostable", "yes" if tool.self_hostable else "no"),
-        ("ease of use", f"{tool.ease_of_use}/5"),
+        ("EU hosting", yes_no(tool.eu_hosting)),
+        ("open source", yes_no(tool.open_source)),
+        ("self-hostable", yes_no(tool.self_hostable)),
+        ("ease of use", known(tool.ease_of_use, f"{tool.ease_of_use}/5")),
         ("integrations", ", ".join(tool.integrations) or "none listed"),
-        ("sectors", ", ".join(tax.label(s) for s in tool.sectors) or "generalist"),
+        ("sectors", known(tool.sectors, ", ".join(tax.label(s) for s in tool.sectors or ())
+                          or "generalist")),
         ("source", f"{tool.source} (reviewed {tool.reviewed})"),
     ]
+    for extra in tool.sources:
+        rows.append(("also from", f"{extra.get('name')}: {extra.get('url', '')} "
+                                  f"{extra.get('licence', '')}".strip()))
+    if tool.popularity is not None:
+        rows.append(("popularity", f"{tool.popularity:.2f} (StackShare, log-scaled)"))
     if tool.status != "reviewed":
-        rows.append(("status", f"{tool.status}, unreviewed: check the facts"))
-    out = [f"{tool.name}: {tool.description}"]
+        unknown = ", ".join(tool.unknown_facts) or "none"
+        rows.append(("status", f"{tool.status}, unreviewed: check the facts (unknown: "
+                               f"{unknown})"))
+    out = [f"{tool.name}: {tool.description or 'no description'}"]
     for key, value in rows:
         wrapped = textwrap.wrap(value, WIDTH - 16) or [""]
         out.append(f"  {key:<13} {wrapped[0]}")

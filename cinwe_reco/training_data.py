@@ -28,7 +28,7 @@ from .candidates import CatalogArrays, find_candidates
 from .catalog import Catalog
 from .constraints import feasible_mask
 from .errors import CinweError
-from .features import build_features_batch
+from .features import FACT_GROUPS, build_features_batch, hide_facts
 from .files import load_document, read_text
 from .profile import Profile, profile_from_dict
 
@@ -54,7 +54,10 @@ class QueryGroup:
         return SOURCE_WEIGHTS[self.source]
 
 
-def _read_judgments(path: Path) -> dict[str, dict[str, int]]:
+def _read_judgments(path: Path, hidden: dict[tuple[str, str], list[str]] | None = None
+                    ) -> dict[str, dict[str, int]]:
+    """Grades by profile and tool; ``hidden`` collects the optional ``unknown_facts`` column
+    (fact groups the simulator hid for that pair, separated by ';')."""
     out: dict[str, dict[str, int]] = defaultdict(dict)
     if not path.is_file():
         return out
@@ -65,6 +68,11 @@ def _read_judgments(path: Path) -> dict[str, dict[str, int]]:
             if not 0 <= grade <= 3:
                 raise ValueError
             out[row["profile_id"]][row["tool_id"]] = grade
+            groups = [g for g in (row.get("unknown_facts") or "").split(";") if g]
+            if groups and hidden is not None:
+                if set(groups) - set(FACT_GROUPS):
+                    raise ValueError
+                hidden[(row["profile_id"], row["tool_id"])] = groups
         except (KeyError, TypeError, ValueError):
             raise CinweError(f"{path}: line {line}: expected profile_id, tool_id and a grade "
                              "from 0 to 3") from None
@@ -72,9 +80,11 @@ def _read_judgments(path: Path) -> dict[str, dict[str, int]]:
 
 
 def build_groups(records: list[tuple[str, str, Profile, dict[str, int]]],
-                 arrays: CatalogArrays) -> list[QueryGroup]:
+                 arrays: CatalogArrays, hidden: dict[tuple[str, str], list[str]] | None = None
+                 ) -> list[QueryGroup]:
     """Query groups of (profile id, source, profile, judgments): each profile's feasible
-    candidates that have a judgment, with features built for all profiles in one batch."""
+    candidates that have a judgment, with features built for all profiles in one batch.
+    ``hidden`` names fact groups to make missing for some (profile id, tool id) pairs."""
     kept, cands = [], []
     for pid, source, profile, judged in records:
         cand = find_candidates(profile, arrays)
@@ -87,6 +97,10 @@ def build_groups(records: list[tuple[str, str, Profile, dict[str, int]]],
     for (pid, source, profile, judged), cand in zip(kept, cands, strict=True):
         tool_ids = [str(t) for t in arrays.ids[cand.rows]]
         grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)
+        for k, tool_id in enumerate(tool_ids):
+            unknown = (hidden or {}).get((pid, tool_id))
+            if unknown:
+                hide_facts(X, start + k, unknown)
         groups.append(QueryGroup(pid, source, profile, tool_ids, X[start:start + len(cand)],
                                  grades))
         start += len(cand)
@@ -98,7 +112,8 @@ def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> l
     profiles_path = folder / "profiles.jsonl"
     if not profiles_path.is_file():
         return []
-    judgments = _read_judgments(folder / "judgments.csv")
+    hidden: dict[tuple[str, str], list[str]] = {}
+    judgments = _read_judgments(folder / "judgments.csv", hidden)
     records = []
     text = read_text(profiles_path, max_bytes=500 * 1024 * 1024)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -107,7 +122,7 @@ def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> l
         record = json.loads(line)
         profile = profile_from_dict(record["profile"], catalog, f"{profiles_path}:{number}")
         records.append((record["id"], "simulated", profile, judgments.get(record["id"], {})))
-    return build_groups(records, arrays)
+    return build_groups(records, arrays, hidden)
 
 
 def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:

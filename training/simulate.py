@@ -26,7 +26,8 @@ plus two things no single feature shows:
   * a per-tool latent quality q ~ N(0, 0.45), fixed by a hash of the tool id (product quality,
     support, reputation that the catalog's facts do not capture);
   * pair noise e ~ N(0, 0.35) (two facilitators do not grade alike).
-  u = 3.0 new_coverage + 1.0 need_coverage + 0.8 [all must-haves covered]
+  u = 2.2 level + 1.6 new_coverage + 0.6 need_coverage + 0.6 [all must-haves covered]
+      (level: 1 if it serves a must-have need, 2/3 a should-have, 1/3 a nice-to-have)
       - budget_penalty(cost / budget)   (0 up to half the budget, steep beyond the budget)
       + 0.4 free plan fits (small budgets) + 0.9 size_fit
       - language mismatch (1.5 for low-maturity teams, 0.7 otherwise; 0.3 even when 'any')
@@ -37,6 +38,13 @@ plus two things no single feature shows:
       + 0.6 / -0.5 sector fit, + 0.7 goal fit, - suite overload for tiny low-maturity firms
       + 0.15 log(1 + ecosystem) + q + e
   Grades: u < 1.7 -> 0, < 2.9 -> 1, < 3.8 -> 2, else 3.
+
+Unknown facts: imported catalog entries leave facts unknown, and the model must not read a
+missing value as a zero. For 15% of the judged pairs the simulator hides some fact groups
+(price, size, languages, hosting, licence, ease, sectors; see cinwe_reco.features.FACT_GROUPS)
+and records them in the ``unknown_facts`` column; the training loader makes those features
+missing. A facilitator cannot call a tool ideal on unverified facts: a pair with two or more
+hidden groups loses one grade.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ from cinwe_reco.profile import Profile, profile_from_dict  # noqa: E402
 
 DEFAULT_SEED = 20261201
 GRADE_THRESHOLDS = (1.7, 2.9, 3.8)
+HIDDEN_SHARE = 0.15
+HIDE_PROBABILITY = {"price": 0.5, "size": 0.8, "languages": 0.8, "hosting": 0.8,
+                    "licence": 0.5, "ease": 0.8, "sectors": 0.8}
 
 SIZE_CLASSES = (("solo", 0.28), ("micro", 0.42), ("small", 0.20), ("medium", 0.10))
 BUDGET_MEDIAN = {"solo": 25.0, "micro": 80.0, "small": 400.0, "medium": 1500.0}
@@ -211,7 +222,12 @@ def expert_utility(profile: Profile, arrays: CatalogArrays, rows: np.ndarray, X:
     f = {name: X[:, i] for name, i in FEATURE_INDEX.items()}
     must = np.nan_to_num(f["must_frac"], nan=0.0)
     has_must = any(n.priority == "must" for n in profile.needs)
-    u = 3.0 * f["new_coverage"] + 1.0 * f["need_coverage"] + 0.8 * ((must >= 1) & has_must)
+    # A facilitator shortlists per need: a tool is first judged by the most important open
+    # need it serves well (must 1, should 2/3, nice 1/3), then by how much more it covers.
+    level = np.where(f["must_covered"] > 0, 1.0, np.where(
+        f["should_covered"] > 0, 2 / 3, np.where(f["nice_covered"] > 0, 1 / 3, 0.0)))
+    u = (2.2 * level + 1.6 * f["new_coverage"] + 0.6 * f["need_coverage"]
+         + 0.6 * ((must >= 1) & has_must))
     ratio = f["cost_budget_ratio"]
     small_budget = (profile.budget_eur_month or 0) < 100
     penalty = np.where(ratio <= 0.5, 0.0, np.where(ratio <= 1.0, 1.2 * (ratio - 0.5),
@@ -249,12 +265,28 @@ def grade(utility: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.array(GRADE_THRESHOLDS), utility, side="right").astype(int)
 
 
+def hide(rng: np.random.Generator, grades: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(grades after the unverified-facts penalty, hidden fact groups per pair as 'a;b')."""
+    hidden = []
+    out = grades.copy()
+    for k in range(len(grades)):
+        groups = []
+        if rng.random() < HIDDEN_SHARE:
+            groups = [g for g, p in HIDE_PROBABILITY.items() if rng.random() < p]
+            if len(groups) >= 2:
+                out[k] = max(0, out[k] - 1)
+        hidden.append(";".join(groups))
+    return out, hidden
+
+
 def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None
-             ) -> tuple[list[dict], list[tuple[str, str, int]]]:
-    """(profiles with ids, judgments (profile_id, tool_id, grade)), fully determined by seed."""
+             ) -> tuple[list[dict], list[tuple[str, str, int, str]]]:
+    """(profiles with ids, judgments (profile_id, tool_id, grade, unknown facts)), fully
+    determined by the seed."""
     catalog = catalog or load_catalog()
     arrays = CatalogArrays(catalog)
     rng = np.random.default_rng(seed)
+    hide_rng = np.random.default_rng(seed + 1)  # its own stream: the grades do not move
     quality = np.array([tool_quality(t, seed) for t in arrays.ids])
     profiles: list[dict] = []
     judgments: list[tuple[str, str, int]] = []
@@ -269,21 +301,23 @@ def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None
             continue
         X = build_features(profile, arrays, cand)
         grades = grade(expert_utility(profile, arrays, cand.rows, X, quality[cand.rows], rng))
+        grades, hidden = hide(hide_rng, grades)
         pid = f"sim-{number:05d}"
         profiles.append({"id": pid, "profile": doc})
-        judgments += [(pid, arrays.ids[r], int(g)) for r, g in zip(cand.rows, grades, strict=True)]
+        judgments += [(pid, str(arrays.ids[r]), int(g), h)
+                      for r, g, h in zip(cand.rows, grades, hidden, strict=True)]
     return profiles, judgments
 
 
-def write(profiles: list[dict], judgments: list[tuple[str, str, int]], out: Path) -> None:
+def write(profiles: list[dict], judgments: list[tuple[str, str, int, str]], out: Path) -> None:
     """Write profiles.jsonl and judgments.csv atomically into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n" for p in profiles)
     atomic_write_text(out / "profiles.jsonl", lines, force=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["profile_id", "tool_id", "grade", "source"])
-    w.writerows((p, t, g, "simulated") for p, t, g in judgments)
+    w.writerow(["profile_id", "tool_id", "grade", "source", "unknown_facts"])
+    w.writerows((p, t, g, "simulated", h) for p, t, g, h in judgments)
     atomic_write_text(out / "judgments.csv", buf.getvalue(), force=True)
 
 
@@ -296,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     profiles, judgments = simulate(args.profiles, args.seed)
     write(profiles, judgments, args.out)
-    grades = np.bincount([g for _, _, g in judgments], minlength=4)
+    grades = np.bincount([j[2] for j in judgments], minlength=4)
     print(f"wrote {len(profiles):,} simulated profiles and {len(judgments):,} judgments to "
           f"{args.out} (grades 0-3: {', '.join(f'{g:,}' for g in grades)})")
 

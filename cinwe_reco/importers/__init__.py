@@ -1,0 +1,73 @@
+"""Importers that turn public data sets into catalog layers.
+
+Each importer reads a path the user gives (the data sets keep their own licences and are never
+copied into the package) and writes a catalog layer folder: ``products/*.json`` with new entries
+marked ``status: imported`` (unreviewed), and ``patches.json`` with additions (sources,
+popularity) to entries the layers below already have. Reviewed facts are never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from ..errors import OutputExistsError
+
+
+def slug(text: str) -> str:
+    """'Shopify Plus!' -> 'shopify-plus'."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "tool"
+
+
+def domain(url: str | None) -> str | None:
+    """The host of a URL without 'www.': 'https://www.brevo.com/fr/' -> 'brevo.com'."""
+    if not url:
+        return None
+    host = urlparse(url if "//" in url else f"//{url}").netloc.lower().split(":")[0]
+    return host.removeprefix("www.") or None
+
+
+def write_layer(out: Path, entries: list[dict[str, Any]], patches: list[dict[str, Any]],
+                readme: str, *, force: bool = False) -> None:
+    """Write a layer folder atomically (a temporary folder renamed into place)."""
+    out = Path(out)
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out}: already exists; use --force to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        tmp.chmod(0o755)
+        if entries:
+            (tmp / "products").mkdir()
+            by_letter: dict[str, list[dict[str, Any]]] = {}
+            for entry in entries:
+                first = entry["id"][0]
+                by_letter.setdefault(first if first.isalpha() else "0-9", []).append(entry)
+            for letter, group in sorted(by_letter.items()):
+                # one file per initial: diffs stay readable, and loading stays fast
+                (tmp / "products" / f"{letter}.json").write_text(
+                    json.dumps({"entries": group}, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+        if patches:
+            (tmp / "patches.json").write_text(
+                json.dumps({"patches": patches}, indent=1, ensure_ascii=False) + "\n",
+                encoding="utf-8")
+        (tmp / "README.md").write_text(readme, encoding="utf-8")
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
