@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -10,12 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _simulator():
-    spec = importlib.util.spec_from_file_location("cinwe_simulate",
-                                                  ROOT / "training" / "simulate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cinwe_simulate", module)
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(ROOT))
+    from training import simulate
+
+    return simulate
 
 
 def simulate_pairs(pairs: int, out: Path, seed: int = 99) -> int:

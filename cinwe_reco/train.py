@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from .catalog import Catalog
 from .errors import CinweError, OutputExistsError
 from .evaluate import compare, metrics_table
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, FEATURES
+from .files import atomic_folder
 from .ranker import (
     CARD_FILE,
     METADATA_FILE,
@@ -125,28 +124,14 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
             "python": platform.python_version(),
         },
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes 0700; a model folder is meant to be shared
-        # the text model, without the timestamp-free parameters LightGBM appends, is stable
+    with atomic_folder(out, force=force) as tmp:
+        # the text model is stable: same data and seed give the same file
         booster.save_model(str(tmp / MODEL_FILE), num_iteration=best)
         metadata["model_sha256"] = sha256_file(tmp / MODEL_FILE)
         metadata["metadata_sha256"] = metadata_digest(metadata)
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False)
                                          + "\n", encoding="utf-8")
         (tmp / CARD_FILE).write_text(model_card(metadata), encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     metadata["previous_metrics"] = previous.get("metrics") if previous else None
     return metadata
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,13 +13,10 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def load_simulator():
-    """training/simulate.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("cinwe_simulate",
-                                                  ROOT / "training" / "simulate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cinwe_simulate", module)
-    spec.loader.exec_module(module)
-    return module
+    """training/simulate.py (a script of the checkout, not part of the package)."""
+    from training import simulate
+
+    return simulate
 
 
 @pytest.fixture(autouse=True)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..errors import OutputExistsError
+from ..files import atomic_folder
 
 
 def slug(text: str) -> str:
@@ -37,13 +35,7 @@ def domain(url: str | None) -> str | None:
 def write_layer(out: Path, entries: list[dict[str, Any]], patches: list[dict[str, Any]],
                 readme: str, *, force: bool = False) -> None:
     """Write a layer folder atomically (a temporary folder renamed into place)."""
-    out = Path(out)
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out}: already exists; use --force to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
+    with atomic_folder(Path(out), force=force) as tmp:
         if entries:
             (tmp / "products").mkdir()
             by_letter: dict[str, list[dict[str, Any]]] = {}
@@ -60,14 +52,3 @@ def write_layer(out: Path, entries: list[dict[str, Any]], patches: list[dict[str
                 json.dumps({"patches": patches}, indent=1, ensure_ascii=False) + "\n",
                 encoding="utf-8")
         (tmp / "README.md").write_text(readme, encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
