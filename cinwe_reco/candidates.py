@@ -57,6 +57,11 @@ class CatalogArrays:
         self.sectors = _bitset(n, len(self.sector_ids), ((i, self.sector_index[s])
                                                          for i, t in enumerate(tools)
                                                          for s in t.sectors or ()))
+        # capabilities then categories side by side: a profile's needs are one column pick
+        self.coverage = np.hstack([self.caps, self.cats])
+        self.need_column = {("capability", c): i for i, c in enumerate(self.cap_ids)}
+        self.need_column.update({("category", c): len(self.cap_ids) + i
+                                 for i, c in enumerate(self.cat_ids)})
         self.generalist = np.where([t.sectors is None for t in tools], np.nan,
                                    ~self.sectors.any(axis=1))
 
@@ -146,13 +151,7 @@ class CatalogArrays:
 
     def need_matrix(self, profile: Profile) -> np.ndarray:
         """(tools x needs) bool: tool covers the need (a capability, or a category it is in)."""
-        columns = []
-        for need in profile.needs:
-            if need.kind == "capability":
-                columns.append(self.caps[:, self.cap_index[need.id]])
-            else:
-                columns.append(self.cats[:, self.cat_index[need.id]])
-        return np.stack(columns, axis=1)
+        return self.coverage[:, [self.need_column[(n.kind, n.id)] for n in profile.needs]]
 
 
     def need_home(self, profile: Profile) -> np.ndarray:
@@ -216,12 +215,16 @@ class Candidates:
                           self.stack_specialist)
 
 
+_NO_ROWS = np.empty(0, dtype=np.int64)
+
+
 def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
     """Tools covering at least one need, minus the current stack."""
     need = arrays.need_matrix(profile)
-    stack_rows = arrays.rows(profile.current_stack)
+    stack_rows = arrays.rows(profile.current_stack) if profile.current_stack else _NO_ROWS
     mask = need.any(axis=1)
-    mask[stack_rows] = False
+    if len(stack_rows):
+        mask[stack_rows] = False
     rows = np.flatnonzero(mask)
     n_needs = need.shape[1]
     if len(stack_rows):

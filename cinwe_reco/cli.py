@@ -549,11 +549,13 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
 
 
 @cli.command("evaluate")
+@click.option("--model", "model_dir", type=click.Path(), default=None,
+              help="Model folder (default: the global --model, or the shipped model).")
 @click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_settings
-def evaluate(settings: Settings, data_dir: str, fmt: str) -> None:
+def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str) -> None:
     """Compare the model with the popularity and rule-based baselines.
 
     NDCG@5, NDCG@10, MAP@10 and recall@10 on held-out simulated profiles and the expert set.
@@ -565,8 +567,8 @@ def evaluate(settings: Settings, data_dir: str, fmt: str) -> None:
     from .evaluate import evaluate_model, metrics_table
     from .resources import default_model_dir
 
-    result = evaluate_model(settings.model_path or default_model_dir(), Path(data_dir),
-                            settings.catalog())
+    model = Path(model_dir) if model_dir else settings.model_path or default_model_dir()
+    result = evaluate_model(model, Path(data_dir), settings.catalog())
     if fmt == "json":
         click.echo(json.dumps({k: result[k] for k in ("simulated", "expert")}, indent=2))
     else:

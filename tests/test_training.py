@@ -153,7 +153,7 @@ def test_train_and_evaluate_commands(tmp_path, tiny_data):
     assert "ndcg@10" in result.output and (out / "model.txt").is_file()
     again = runner.invoke(cli, ["train", "--data", str(tiny_data), "--out", str(out)])
     assert again.exit_code == 2 and "already exists" in again.stderr
-    ev = runner.invoke(cli, ["--model", str(out), "evaluate", "--data", str(tiny_data),
+    ev = runner.invoke(cli, ["evaluate", "--model", str(out), "--data", str(tiny_data),
                              "--format", "json"])
     assert ev.exit_code == 0, ev.output
     payload = json.loads(ev.output)
