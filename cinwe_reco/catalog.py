@@ -831,8 +831,3 @@ def _decode_cache(cache_file: Path, fingerprint: str) -> Catalog | None:
         return Catalog(tools, taxonomy, fingerprint, payload["source"], payload["names"])
     except (OSError, ValueError, KeyError, TypeError, CatalogError):
         return None
-
-
-def load_raw_document(path: Path) -> Any:
-    """A catalog file's parsed content (used by tools that edit catalogs)."""
-    return load_document(path, MAX_CATALOG_FILE_BYTES)

@@ -9,7 +9,6 @@ interrupted write leaves the old file intact.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -118,13 +117,6 @@ def load_document(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
     if path.suffix.lower() == ".json":
         return parse_json(text, str(path))
     return parse_yaml(text, str(path))
-
-
-def is_finite_number(value: Any) -> bool:
-    """True for int/float values that are finite (bool is not a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value)
 
 
 def atomic_write_text(path: Path, text: str, *, force: bool = False) -> None:

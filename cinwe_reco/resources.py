@@ -33,12 +33,6 @@ def shipped_models_dir() -> Path:
     return _shipped("models")
 
 
-def default_catalog_dir() -> Path:
-    """The catalog to use when none is given: ``$CINWE_RECO_CATALOG`` or the shipped one."""
-    env = os.environ.get(CATALOG_ENV)
-    return Path(env) if env else shipped_catalog_dir()
-
-
 def default_model_dir() -> Path:
     """The model to use when none is given: ``$CINWE_RECO_MODEL`` or the shipped default."""
     env = os.environ.get(MODEL_ENV)
