@@ -66,20 +66,25 @@ def bench_cli(env: dict, repeats: int) -> None:
         f"{s * 1000:.0f}/{i * 1000:.0f} ms = {s / i:.2f}", "<= 0.50", s / i <= 0.5)
 
 
+def suggest_median(rec, profiles: list, repeats: int) -> float:
+    """Median seconds of ``rec.suggest`` over the profiles, after one warm-up pass."""
+    for p in profiles:
+        rec.suggest(p)
+    times = []
+    for _ in range(repeats):
+        for p in profiles:
+            t = time.perf_counter()
+            rec.suggest(p, top=10)
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def bench_library(scale_catalog: Path) -> None:
     from cinwe_reco import Recommender, load_catalog, load_profile
 
     rec = Recommender.load()
     profiles = [load_profile(p, rec.catalog) for p in sorted((ROOT / "examples").glob("*.yaml"))]
-    for p in profiles:
-        rec.suggest(p)
-    times = []
-    for _ in range(5):
-        for p in profiles:
-            t = time.perf_counter()
-            rec.suggest(p, top=10)
-            times.append(time.perf_counter() - t)
-    m = statistics.median(times)
+    m = suggest_median(rec, profiles, 5)
     row(f"Recommender.suggest, {len(rec.catalog)} tools (top-10 reasons)", f"{m * 1000:.1f} ms",
         "<= 10 ms", m <= 0.010)
 
@@ -88,15 +93,7 @@ def bench_library(scale_catalog: Path) -> None:
     big_profiles = [load_profile({**p.to_dict(), "current_stack": [],
                                   "constraints": {**p.to_dict()["constraints"], "exclude": []}},
                                  big) for p in profiles]
-    for p in big_profiles[:2]:
-        rec_big.suggest(p)
-    times = []
-    for _ in range(3):
-        for p in big_profiles:
-            t = time.perf_counter()
-            rec_big.suggest(p, top=10)
-            times.append(time.perf_counter() - t)
-    m = statistics.median(times)
+    m = suggest_median(rec_big, big_profiles, 3)
     row(f"Recommender.suggest, {len(big):,} tools (top-10 reasons)", f"{m * 1000:.1f} ms",
         "<= 100 ms", m <= 0.100)
 
@@ -132,15 +129,7 @@ def bench_merged_catalog() -> None:
             "< 250 ms", m < 0.25)
         rec = Recommender.load(catalog=merged)
         profiles = [load_profile(p, merged) for p in sorted((ROOT / "examples").glob("*.yaml"))]
-        for p in profiles:
-            rec.suggest(p)
-        times = []
-        for _ in range(3):
-            for p in profiles:
-                t = time.perf_counter()
-                rec.suggest(p, top=10)
-                times.append(time.perf_counter() - t)
-        m = statistics.median(times)
+        m = suggest_median(rec, profiles, 3)
         row(f"Recommender.suggest, merged {len(merged):,} tools", f"{m * 1000:.1f} ms",
             "<= 100 ms", m <= 0.100)
     finally:
