@@ -140,9 +140,10 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
             out.append("  no tool meets your constraints for this need")
         else:
             out.append(f"  {'#':>3} {'tool':<24} {'fit':>3} {'EUR/mo':>7}  top reason")
-        for tool_id in tool_ids[:per_need]:
+        for position, tool_id in enumerate(tool_ids[:per_need], start=1):
             d = result.details.get(tool_id)
-            if d is None:
+            if d is None:  # computed without shortlist details: the id is all we know here
+                out.append(f"  {'':>3} {_clip(tool_id, 24):<24} (shortlist position {position})")
                 continue
             reason = d.reasons[0] if d.reasons else ""
             if d.warnings:

@@ -123,3 +123,21 @@ def test_light_commands_do_not_import_heavy_libraries(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "maison-lavande.yaml")],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_environment_variables_choose_model_and_catalog_layers(tmp_path, tiny_model):
+    layer = tmp_path / "layer.yaml"
+    layer.write_text(json.dumps([{
+        "id": "local-newsletter-tool", "name": "Local Newsletter Tool", "status": "imported",
+        "website": "https://local.example", "categories": ["email-marketing"],
+        "capabilities": ["email-campaigns"], "pricing": {"entry_eur_month": None},
+        "source": "https://local.example", "reviewed": "2026-12-01"}]))
+    env = {"CINWE_RECO_MODEL": str(tiny_model), "CINWE_RECO_CATALOG": str(layer)}
+    runner = CliRunner(env=env)
+    shown = runner.invoke(cli, ["catalog", "show", "local-newsletter-tool"])
+    assert shown.exit_code == 0 and "imported, unreviewed" in shown.output
+    result = runner.invoke(cli, ["suggest", str(EXAMPLES / "maison-lavande.yaml"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["model"]["name"] == "tiny"
+    assert "catalog changed since the model was trained" in result.stderr
