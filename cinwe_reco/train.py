@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         except CinweError:
             previous = None
     say = progress or (lambda stage, i, n: None)
+    started = time.perf_counter()
     say("loading training data", 0, 1)
     data = load_training_data(data_dir, catalog)
     train, valid, test = split_simulated(data["simulated"], seed)
@@ -117,6 +119,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         "params": {**ranker.get_params(), "objective": "lambdarank"},
         "best_iteration": best,
         "seed": seed,
+        "training_seconds": round(time.perf_counter() - started, 1),
         "calibration": cal,
         "library_versions": {
             "cinwe_reco": __version__, "lightgbm": lightgbm.__version__,
