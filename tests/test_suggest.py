@@ -234,14 +234,27 @@ def test_every_stack_tool_is_needed(recommender, example_paths, catalog):
         assert set(result.stack.covers) == covered(tools)
 
 
-def test_cheapest_full_cover_is_reported(recommender):
-    doc = dict(GOOD, budget_eur_month=0, constraints={"budget": "strict"},
-               needs=[{"capability": "webinars", "priority": "must"},
-                      {"capability": "ab-testing", "priority": "must"}])
+def test_cheapest_full_cover_is_reported(recommender, catalog):
+    """A must-have the budget cannot pay for is named, with the cheapest full cover."""
+    arrays = recommender.arrays
+    probe = load_profile({"client": "x", "employees": 1, "users": 1,
+                          "needs": [{"capability": "blog"}]}, catalog)
+    cost, _ = monthly_cost(probe, arrays, np.arange(len(catalog)))
+    # a capability no free plan covers: every tool with a known price costs something
+    chosen = None
+    for cap in catalog.taxonomy.capabilities:
+        has = arrays.caps[:, arrays.cap_index[cap]] & ~np.isnan(cost)
+        if has.sum() >= 1 and cost[has].min() > 0:
+            chosen, cheapest = cap, float(cost[has].min())
+            break
+    assert chosen is not None
+    doc = {"client": "x", "employees": 1, "users": 1, "budget_eur_month": 0,
+           "needs": [{"capability": chosen, "priority": "must"}],
+           "constraints": {"budget": "flexible"}}
     result = recommender.suggest(doc)
-    assert result.stack.monthly_cost_eur == 0
-    if result.stack.uncovered:
-        assert result.notes
+    assert result.stack.tools == [] and result.stack.uncovered == [chosen]
+    note = next(n for n in result.notes if "cheapest full cover" in n)
+    assert chosen in note and f"costs {cheapest:,.0f} EUR/month" in note
 
 
 # --------------------------------------------------------------------------- library and CLI
