@@ -40,9 +40,11 @@ class PopularityBaseline:
 
     def fit(self, X: np.ndarray | None = None, y: np.ndarray | None = None, **_: object
             ) -> PopularityBaseline:
+        """Nothing to learn: returns self."""
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores of a feature matrix (higher is better)."""
         return X[:, FEATURE_INDEX["breadth"]] + 0.5 * X[:, FEATURE_INDEX["ecosystem"]]
 
 
@@ -53,9 +55,11 @@ class RuleBasedScorer:
 
     def fit(self, X: np.ndarray | None = None, y: np.ndarray | None = None, **_: object
             ) -> RuleBasedScorer:
+        """Nothing to learn: the weights are fixed by hand. Returns self."""
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores of a feature matrix (higher is better)."""
         score = np.zeros(len(X))
         for name, weight in RULE_WEIGHTS.items():
             col = X[:, FEATURE_INDEX[name]]

@@ -87,14 +87,17 @@ class RankingModel:
 
     @property
     def name(self) -> str:
+        """The model's name (its folder name when it was trained)."""
         return str(self.metadata.get("name", "model"))
 
     @property
     def version(self) -> str:
+        """The cinwe-reco version that trained it."""
         return str(self.metadata.get("version", ""))
 
     @property
     def trained_at(self) -> str:
+        """UTC time of training, ISO 8601."""
         return str(self.metadata.get("trained_at", ""))
 
     @classmethod
@@ -167,6 +170,7 @@ class LambdaRanker:
         self.monotone = monotone
 
     def get_params(self) -> dict[str, Any]:
+        """The constructor arguments (recorded in the model's metadata)."""
         return dict(vars(self)) if not hasattr(self, "booster_") else {
             k: v for k, v in vars(self).items() if not k.endswith("_")}
 
@@ -174,6 +178,7 @@ class LambdaRanker:
             sample_weight: np.ndarray | None = None, eval_set: tuple | None = None,
             eval_group: np.ndarray | None = None, callbacks: list | None = None
             ) -> LambdaRanker:
+        """Fit on query groups (``group``: sizes), early stopping on ``eval_set``."""
         import lightgbm
 
         ranker = lightgbm.LGBMRanker(
@@ -207,6 +212,7 @@ class LambdaRanker:
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Scores at the best iteration."""
         if not hasattr(self, "booster_"):
             raise ModelError("this LambdaRanker is not fitted yet; call fit first")
         return self.booster_.predict(X, num_iteration=self.best_iteration_)

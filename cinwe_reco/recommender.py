@@ -50,6 +50,7 @@ class Suggestion:
     warnings: list[str]
 
     def to_dict(self) -> dict[str, Any]:
+        """The SPEC section 5 form of one suggestion."""
         return {
             "rank": self.rank, "tool_id": self.tool_id, "name": self.name, "score": self.score,
             "fit": self.fit, "categories": list(self.categories), "covers": list(self.covers),
@@ -69,6 +70,7 @@ class Stack:
     within_budget: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """The SPEC section 5 form of the stack."""
         return {"tools": list(self.tools), "monthly_cost_eur": self.monthly_cost_eur,
                 "covers": list(self.covers), "uncovered": list(self.uncovered),
                 "within_budget": self.within_budget}
@@ -82,6 +84,7 @@ class Excluded:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The SPEC section 5 form of one exclusion."""
         return {"tool_id": self.tool_id, "reason": self.reason}
 
 
@@ -107,6 +110,7 @@ class Suggestions:
     details: dict[str, Suggestion] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """Exactly the ``cinwe-reco/suggestions@1`` object of SPEC section 5."""
         return {
             "schema": SUGGESTIONS_SCHEMA,
             "client": self.client,
@@ -162,6 +166,7 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The explanation as plain data (``explain --format json``)."""
         return {
             "tool_id": self.tool_id, "name": self.name, "status": self.status,
             "message": self.message, "rank": self.rank, "candidates": self.candidates,
@@ -244,6 +249,7 @@ class Recommender:
 
     @property
     def model_info(self) -> dict[str, Any]:
+        """The ``model`` object of the output: name, version, trained_at."""
         if self.model is None:
             return {"name": "rules", "version": __version__, "trained_at": None}
         return {"name": self.model.name, "version": self.model.version,

@@ -51,6 +51,7 @@ class QueryGroup:
 
     @property
     def weight(self) -> float:
+        """Training weight of the group's source (feedback counts five times)."""
         return SOURCE_WEIGHTS[self.source]
 
 
@@ -108,6 +109,7 @@ def build_groups(records: list[tuple[str, str, Profile, dict[str, int]]],
 
 
 def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    """Query groups of ``simulated/`` (hidden facts applied)."""
     folder = data_dir / "simulated"
     profiles_path = folder / "profiles.jsonl"
     if not profiles_path.is_file():
@@ -126,6 +128,7 @@ def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> l
 
 
 def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    """Query groups of ``expert/``."""
     folder = data_dir / "expert"
     judgments = _read_judgments(folder / "judgments.csv")
     records = []
@@ -136,6 +139,7 @@ def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list
 
 
 def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+    """Query groups of the recorded outcomes, one per distinct profile."""
     path = data_dir / FEEDBACK_FILE
     if not path.is_file():
         return []

@@ -36,6 +36,7 @@ class PopularityReport:
     catalog_entries: int = 0
 
     def summary(self) -> str:
+        """One line for the terminal."""
         rate = self.matched_rows / self.rows if self.rows else 0.0
         cover = self.matched_entries / self.catalog_entries if self.catalog_entries else 0.0
         return (f"read {self.rows:,} StackShare rows: {self.matched_rows:,} matched a catalog "

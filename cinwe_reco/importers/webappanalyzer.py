@@ -79,6 +79,7 @@ class ImportReport:
     skipped_categories: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
+        """One line for the terminal."""
         return (f"read {self.read:,} technologies: {self.mapped:,} imported, {self.merged:,} "
                 f"merged into existing entries, {self.skipped:,} skipped (no marketing "
                 f"category), {self.invalid:,} skipped (no usable name or website)")
