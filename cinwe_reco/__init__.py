@@ -4,7 +4,7 @@ The package is a library first; the ``cinwe-reco`` command is a thin layer over 
 
     from cinwe_reco import Recommender, load_profile
     rec = Recommender.load()
-    result = rec.suggest("examples/boulangerie-dupont.yaml", top=5)
+    result = rec.suggest("examples/cap-competences-formation.yaml", top=5)
     print(result.stack.tools)
 
 Heavy libraries (LightGBM, pandas) are imported only when an object that needs them is used.

@@ -92,7 +92,7 @@ def cli(ctx: click.Context, catalogs: tuple[str, ...], no_default_catalog: bool,
 
     \b
     Example:
-        cinwe-reco suggest examples/boulangerie-dupont.yaml
+        cinwe-reco suggest examples/cap-competences-formation.yaml
     """
     ctx.obj = Settings(catalogs, no_default_catalog, model)
 
