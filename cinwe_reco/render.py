@@ -119,6 +119,17 @@ def _header(result: Suggestions) -> str:
     return f"{result.client}: {budget}; ranked by {model}"
 
 
+def _context_lines(result: Suggestions) -> list[str]:
+    """What the client already runs: catalog tools, and other tools (shown, not scored)."""
+    p = result.profile
+    lines = []
+    if p.current_stack:
+        lines.append("Current stack: " + ", ".join(p.current_stack))
+    if p.other_tools:
+        lines.append("Other tools (not in the catalog, not scored): " + ", ".join(p.other_tools))
+    return lines
+
+
 def _stack_lines(result: Suggestions) -> list[str]:
     st = result.stack
     names = ", ".join(result.details[t].name if t in result.details else t for t in st.tools)
@@ -133,7 +144,10 @@ def _stack_lines(result: Suggestions) -> list[str]:
 
 def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
     """The terminal view: per need, a shortlist with fit, cost and top reason; then the stack."""
-    out = [_clip(_header(result), WIDTH), ""]
+    out = [_clip(_header(result), WIDTH)]
+    out += [line for text in _context_lines(result)
+            for line in textwrap.wrap(text, WIDTH, subsequent_indent="  ")]
+    out.append("")
     for need_id, tool_ids in result.by_need.items():
         out.append(_need_label(result, need_id))
         if not tool_ids:
@@ -166,6 +180,9 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
 def suggestions_markdown(result: Suggestions, per_need: int = 5) -> str:
     """The same facts as markdown, for a report to the client."""
     out = [f"# {result.client}", "", _header(result), ""]
+    context = _context_lines(result)
+    if context:
+        out += [f"- {line}" for line in context] + [""]
     out += ["## Top suggestions", "",
             "| # | tool | fit | EUR/month | covers | reasons | warnings |",
             "|---|---|---|---|---|---|---|"]

@@ -18,6 +18,7 @@ from cinwe_reco.profile import load_profile
 from cinwe_reco.recommender import Recommender
 from cinwe_reco.stack import COVER_VALUE, StackInput, _limit, _value, best_stack
 
+from .conftest import EXAMPLES
 from .test_profile import GOOD
 
 TOP_KEYS = {"schema", "client", "model", "suggestions", "by_need", "stack", "excluded"}
@@ -338,3 +339,13 @@ def test_cli_explain(runner_args, example_paths):
     bad = runner.invoke(cli, [*runner_args, "explain", str(example_paths[0]), "hubspto"])
     assert bad.exit_code == 2 and "did you mean 'hubspot-crm'" in bad.stderr
     assert "Traceback" not in bad.output
+
+
+def test_other_tools_are_shown_not_scored(runner_args):
+    path = EXAMPLES / "mecanique-kerbrat.yaml"
+    other = load_profile(path).other_tools
+    assert other
+    table = CliRunner().invoke(cli, [*runner_args, "suggest", str(path)])
+    assert "Other tools (not in the catalog, not scored): " + ", ".join(other) in table.output
+    md = CliRunner().invoke(cli, [*runner_args, "suggest", str(path), "--format", "markdown"])
+    assert ", ".join(other) in md.output
