@@ -211,6 +211,8 @@ class Candidates:
 
     def subset(self, keep: np.ndarray) -> Candidates:
         """The candidates where ``keep`` is true (same profile, same stack)."""
+        if keep.all():
+            return self
         return Candidates(self.rows[keep], self.covers[keep], self.stack_rows, self.stack_covers,
                           self.stack_specialist)
 

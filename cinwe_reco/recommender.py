@@ -191,7 +191,7 @@ def _split(rows: list[np.ndarray], X: np.ndarray, scores: np.ndarray, arrays: Ca
            ) -> list[tuple[list[str], np.ndarray]]:
     out, start = [], 0
     for r in rows:
-        out.append(([str(t) for t in arrays.ids[r]], scores[start:start + len(r)]))
+        out.append((arrays.ids[r].tolist(), scores[start:start + len(r)]))
         start += len(r)
     return out
 
