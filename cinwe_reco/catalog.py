@@ -185,6 +185,9 @@ class Catalog:
         for candidate in _name_keys(key):
             if candidate in self._by_name:
                 return self._by_name[candidate]
+        slugged = re.sub(r"[^a-z0-9]+", "-", _fold(key)).strip("-")
+        if slugged in self.index:  # "Google Analytics" -> google-analytics
+            return slugged
         return None
 
     def suggestion(self, text: str) -> str | None:

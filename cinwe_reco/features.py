@@ -264,6 +264,25 @@ def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
     return np.ascontiguousarray(out.T)
 
 
+def single_need_features(X: np.ndarray, stack_covered: bool, stack_specialist: bool
+                         ) -> np.ndarray:
+    """The features of candidates of one need, as if it were the profile's only (must-have)
+    need, from their rows in the full profile's matrix: only the coverage features change.
+    (Equal to ``build_features`` on the one-need profile; a test checks it.)"""
+    out = X.copy()
+    col = FEATURE_INDEX
+    out[:, col["must_covered"]] = 1.0
+    out[:, col["must_frac"]] = 1.0
+    for name in ("should", "nice"):
+        out[:, col[f"{name}_covered"]] = 0.0
+        out[:, col[f"{name}_frac"]] = np.nan
+    out[:, col["need_coverage"]] = 1.0
+    out[:, col["new_coverage"]] = 0.0 if stack_covered else 1.0
+    out[:, col["redundancy"]] = float(stack_covered)
+    out[:, col["specialist_overlap"]] = float(stack_specialist)
+    return out
+
+
 def _cost(S: np.ndarray, users: np.ndarray, contacts: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray]:
     """Monthly cost and free-plan fit from static columns and per-pair users and contacts

@@ -24,7 +24,7 @@ from .catalog import Catalog, load_catalogs
 from .constraints import constraint_reasons, feasible_mask
 from .errors import CinweError, ModelError, did_you_mean
 from .explain import describe, reasons_and_warnings, short_name, tool_context
-from .features import FEATURE_NAMES, build_features, build_features_batch
+from .features import FEATURE_NAMES, build_features, build_features_batch, single_need_features
 from .profile import Need, Profile, load_profile
 from .resources import CATALOG_ENV, MODEL_ENV, default_model_dir
 from .stack import StackInput, best_stack, cheapest_cover
@@ -95,7 +95,8 @@ class Suggestions:
     ``notes`` (budget shortfalls, the cheapest full cover) and ``warnings`` (fallback scorer,
     changed catalog) are shown by the human formats and printed on standard error by the CLI.
     ``details`` holds the fit, cost and reasons of every tool shown: the top list and the head
-    of each shortlist.
+    of each shortlist. ``need_fit[need][tool]`` is a tool's 0..100 fit for that need alone,
+    the figure its shortlist is ranked by.
     """
 
     client: str
@@ -108,6 +109,7 @@ class Suggestions:
     warnings: list[str] = field(default_factory=list)
     profile: Profile | None = field(default=None, repr=False, compare=False)
     details: dict[str, Suggestion] = field(default_factory=dict, repr=False, compare=False)
+    need_fit: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the ``cinwe-reco/suggestions@1`` object of SPEC section 5."""
@@ -292,6 +294,38 @@ class Recommender:
         order = feasible[np.lexsort((feasible, -raw[feasible]))] if len(feasible) else feasible
         return _Scored(profile, cand, X, raw, fit, blocked, order)
 
+    def _need_rankings(self, p: Profile, s: _Scored) -> tuple[list[np.ndarray], np.ndarray]:
+        """For each need, the feasible candidates covering it, best first for that need alone;
+        and the (candidates x needs) fit of each tool for each need it covers (0 elsewhere).
+
+        A shortlist answers "which tool for this need?": each tool is scored as if the need
+        were the client's only (must-have) need, everything else about the client unchanged.
+        All needs are scored in one batch and one booster call.
+        """
+        cand = s.cand
+        positions = [np.flatnonzero(cand.covers[:, j]) for j in range(len(p.needs))]
+        X = np.vstack([single_need_features(s.X[pos], bool(cand.stack_covers[j]),
+                                            bool(cand.stack_specialist[j]))
+                       for j, pos in enumerate(positions)]) if positions else s.X[:0]
+        if len(X) == 0:
+            raw = fit = np.empty(0)
+        elif self.model is not None:
+            raw = self.model.predict(X)
+            fit = self.model.fit_percent(raw)
+        else:
+            raw = self._rules.predict(X)
+            fit = self._rules.fit_percent(raw)
+        need_fit = np.zeros((len(cand), len(p.needs)))
+        orders, start = [], 0
+        for j, pos in enumerate(positions):
+            end = start + len(pos)
+            need_fit[pos, j] = np.clip(fit[start:end], 0, 100) / 100.0
+            ok = s.blocked[pos] == None  # noqa: E711
+            pos, r = pos[ok], raw[start:end][ok]
+            orders.append(pos[np.lexsort((pos, -r))])
+            start = end
+        return orders, need_fit
+
     def _contributions(self, X: np.ndarray) -> np.ndarray | None:
         if self.model is None or len(X) == 0:
             return None
@@ -315,14 +349,14 @@ class Recommender:
         ids = arrays.ids[cand.rows]
         cost = s.X[:, FEATURE_NAMES.index("monthly_cost_eur")]
 
+        need_orders, need_fit = self._need_rankings(p, s)
         by_need: dict[str, list[str]] = {}
         shortlist_pos: list[int] = []
-        for j, need in enumerate(p.needs):
-            ranked = s.order[cand.covers[s.order, j]]
+        for need, ranked in zip(p.needs, need_orders, strict=True):
             by_need[need.id] = [str(ids[i]) for i in ranked[:SHORTLIST]]
             shortlist_pos += [int(i) for i in ranked[:shortlist_details]]
         top_pos = [int(i) for i in s.order[:top]]
-        stack, notes = self._stack(p, s, cost)
+        stack, notes = self._stack(p, s, cost, need_orders, need_fit)
         index_of = {str(t): i for i, t in enumerate(ids)}
         stack_pos = [index_of[t] for t in stack.tools]
         # details (fit, cost, reasons) for the top list, the stack and the shortlists' heads
@@ -345,8 +379,11 @@ class Recommender:
         suggestions = [details[str(ids[pos])] for pos in top_pos]
 
         excluded = self._excluded(p, s, top)
+        fits = {need.id: {str(ids[i]): int(round(100 * need_fit[i, j]))
+                          for i in need_orders[j][:max(SHORTLIST, shortlist_details)]}
+                for j, need in enumerate(p.needs)}
         return Suggestions(p.client, self.model_info, suggestions, by_need, stack, excluded,
-                           notes, list(self.warnings), p, details)
+                           notes, list(self.warnings), p, details, fits)
 
     def _excluded(self, p: Profile, s: _Scored, top: int) -> list[Excluded]:
         """Tools a hard constraint (or the current stack) keeps out, that would have ranked."""
@@ -370,14 +407,14 @@ class Recommender:
             out.append(Excluded(str(ids[pos]), str(s.blocked[pos])))
         return out
 
-    def _stack(self, p: Profile, s: _Scored, cost: np.ndarray) -> tuple[Stack, list[str]]:
+    def _stack(self, p: Profile, s: _Scored, cost: np.ndarray, need_orders: list[np.ndarray],
+               need_fit: np.ndarray) -> tuple[Stack, list[str]]:
         cand = s.cand
         n_needs = len(p.needs)
         budget = p.budget_eur_month
         pool: list[int] = []
         per_need: list[list[int]] = []
-        for j in range(n_needs):
-            ranked = s.order[cand.covers[s.order, j]]
+        for ranked in need_orders:
             if budget is not None:
                 ranked = ranked[~np.isnan(cost[ranked])]  # a stack within budget needs prices
             picks = []
@@ -393,7 +430,7 @@ class Recommender:
             priorities=[n.priority for n in p.needs],
             weights=np.array([n.weight for n in p.needs]),
             covers=cand.covers[pool_arr] if len(pool) else np.zeros((0, n_needs), bool),
-            fit=np.clip(s.fit[pool_arr], 0, 100) / 100.0 if len(pool) else np.empty(0),
+            fit=need_fit[pool_arr] if len(pool) else np.zeros((0, n_needs)),
             cost=cost[pool_arr] if len(pool) else np.empty(0),
             pair_links=self.arrays.links(rows, rows),
             stack_links=self.arrays.links(rows, stack_rows).sum(axis=1),

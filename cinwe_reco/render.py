@@ -154,6 +154,7 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
             out.append("  no tool meets your constraints for this need")
         else:
             out.append(f"  {'#':>3} {'tool':<24} {'fit':>3} {'EUR/mo':>7}  top reason")
+        fits = result.need_fit.get(need_id, {})
         for position, tool_id in enumerate(tool_ids[:per_need], start=1):
             d = result.details.get(tool_id)
             if d is None:  # computed without shortlist details: the id is all we know here
@@ -162,7 +163,7 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
             reason = d.reasons[0] if d.reasons else ""
             if d.warnings:
                 reason = f"{reason}; ! {d.warnings[0]}" if reason else f"! {d.warnings[0]}"
-            out.append(f"  {d.rank:>3} {_clip(d.name, 24):<24} {d.fit:>3} "
+            out.append(f"  {position:>3} {_clip(d.name, 24):<24} {fits.get(tool_id, d.fit):>3} "
                        f"{money(d.monthly_cost_eur):>7}  {_clip(reason, WIDTH - 45)}")
         out.append("")
     out += _stack_lines(result)
@@ -196,11 +197,12 @@ def suggestions_markdown(result: Suggestions, per_need: int = 5) -> str:
             out.append("No tool meets your constraints for this need.")
             continue
         out += ["| # | tool | fit | EUR/month | top reason |", "|---|---|---|---|---|"]
-        for tool_id in tool_ids[:per_need]:
+        fits = result.need_fit.get(need_id, {})
+        for position, tool_id in enumerate(tool_ids[:per_need], start=1):
             d = result.details.get(tool_id)
             if d is not None:
-                out.append(f"| {d.rank} | {d.name} | {d.fit} | {money(d.monthly_cost_eur)} | "
-                           f"{d.reasons[0] if d.reasons else ''} |")
+                out.append(f"| {position} | {d.name} | {fits.get(tool_id, d.fit)} | "
+                           f"{money(d.monthly_cost_eur)} | {d.reasons[0] if d.reasons else ''} |")
         rest = [t for t in tool_ids[per_need:]]
         if rest:
             out.append(f"\nAlso: {', '.join(rest)}")
@@ -237,12 +239,14 @@ def suggestions_csv_rows(result: Suggestions) -> list[dict[str, Any]]:
     for s in result.suggestions:
         row("suggestion", d=s)
     for need_id, tool_ids in result.by_need.items():
+        fits = result.need_fit.get(need_id, {})
         for position, tool_id in enumerate(tool_ids, start=1):
             d = result.details.get(tool_id)
             if d is not None:
-                row("by_need", need_id, d)
+                row("by_need", need_id, d, rank=position, fit=fits.get(tool_id, d.fit))
             else:
-                row("by_need", need_id, rank=position, tool_id=tool_id)
+                row("by_need", need_id, rank=position, tool_id=tool_id,
+                    fit=fits.get(tool_id, ""))
     st = result.stack
     for tool_id in st.tools:
         row("stack", tool_id=tool_id, monthly_cost_eur=st.monthly_cost_eur,

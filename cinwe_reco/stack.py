@@ -32,7 +32,7 @@ class StackInput:
     priorities: list[str]  # per need
     weights: np.ndarray  # per need: 3/2/1
     covers: np.ndarray  # (pool x needs) bool
-    fit: np.ndarray  # (pool,) 0..1
+    fit: np.ndarray  # (pool x needs) 0..1: each tool's fit for each need it covers
     cost: np.ndarray  # (pool,) EUR/month, NaN unknown
     pair_links: np.ndarray  # (pool x pool) bool: tools integrate with each other
     stack_links: np.ndarray  # (pool,) integrations with the current stack
@@ -65,7 +65,7 @@ def _value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.n
     value = sum(COVER_VALUE[p] for p, c in zip(inp.priorities, covered, strict=True) if c)
     for need in np.flatnonzero(covered & ~inp.already_covered):
         owners = [t for t in chosen if inp.covers[t, need]]
-        value += max(inp.fit[t] for t in owners) * inp.weights[need]
+        value += max(inp.fit[t, need] for t in owners) * inp.weights[need]
     for i, a in enumerate(chosen):
         value += STACK_LINK_BONUS * min(inp.stack_links[a], 3) - TOOL_PENALTY
         for b in chosen[i + 1:]:
@@ -106,7 +106,7 @@ def best_stack(inp: StackInput) -> StackResult:
     open_needs = [j for j in range(n_needs) if not inp.already_covered[j]]
     order = sorted(open_needs, key=lambda j: -COVER_VALUE[inp.priorities[j]])
     # best possible value of covering need j: its cover value plus the best fit among pool tools
-    best_fit = [max((inp.fit[t] for t in range(n_pool) if masks[t] >> j & 1), default=0.0)
+    best_fit = [max((inp.fit[t, j] for t in range(n_pool) if masks[t] >> j & 1), default=0.0)
                 for j in range(n_needs)]
     need_value = [COVER_VALUE[inp.priorities[j]] + best_fit[j] * inp.weights[j]
                   for j in range(n_needs)]

@@ -142,6 +142,7 @@ def test_cache_gives_the_same_catalog(tmp_path, monkeypatch):
 
 def test_name_resolution_and_suggestions(catalog):
     assert catalog.resolve("Google Analytics 4") == "google-analytics"
+    assert catalog.resolve("Google Analytics") == "google-analytics"  # as SPEC section 2 writes
     assert catalog.resolve("BREVO") == "brevo"
     assert catalog.resolve("noCRM.io") == "nocrm-io"
     assert catalog.resolve("WordPress") == "wordpress"

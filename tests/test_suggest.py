@@ -175,7 +175,7 @@ def _random_input(rng, n_pool, n_needs, budget, strict):
     links = links | links.T
     return StackInput(
         priorities=list(rng.choice(["must", "should", "nice"], n_needs)),
-        weights=np.ones(n_needs), covers=covers, fit=rng.random(n_pool),
+        weights=np.ones(n_needs), covers=covers, fit=rng.random((n_pool, n_needs)) * covers,
         cost=rng.choice([0.0, 9.0, 25.0, 60.0, 120.0], n_pool), pair_links=links,
         stack_links=rng.integers(0, 3, n_pool).astype(float),
         already_covered=np.zeros(n_needs, bool), budget=budget, strict=strict,
@@ -349,3 +349,15 @@ def test_other_tools_are_shown_not_scored(runner_args):
     assert "Other tools (not in the catalog, not scored): " + ", ".join(other) in table.output
     md = CliRunner().invoke(cli, [*runner_args, "suggest", str(path), "--format", "markdown"])
     assert ", ".join(other) in md.output
+
+
+def test_shortlists_rank_tools_for_that_need(recommender, catalog):
+    """A tool that only helps through another need does not lead a need's shortlist."""
+    doc = dict(GOOD, needs=[{"capability": "email-campaigns", "priority": "must"},
+                            {"category": "reviews", "priority": "nice"}])
+    result = recommender.suggest(doc)
+    fits = [result.need_fit["reviews"][t] for t in result.by_need["reviews"]]
+    assert fits == sorted(fits, reverse=True)  # ties keep catalog order
+    head = result.by_need["reviews"][:3]
+    assert all("reviews" in catalog.get(t).categories for t in head)
+    assert all(set(catalog.get(t).categories) & {"reviews", "local-listings"} for t in head)

@@ -181,3 +181,23 @@ def test_feedback_is_recorded_and_trained_on(tmp_path, tiny_data, catalog, examp
     bad = runner.invoke(cli, ["feedback", "add", str(example_paths[0]), "trustpilott",
                               "--outcome", "adopted", "--data", str(data)])
     assert bad.exit_code == 2 and "did you mean 'trustpilot'" in bad.stderr
+
+
+def test_single_need_features_equal_a_one_need_profile(catalog, example_paths):
+    from dataclasses import replace
+
+    from cinwe_reco.features import single_need_features
+    from cinwe_reco.profile import Need
+
+    arrays = CatalogArrays(catalog)
+    for path in example_paths:
+        p = load_profile(path, catalog)
+        cand = find_candidates(p, arrays)
+        X = build_features(p, arrays, cand)
+        for j, need in enumerate(p.needs):
+            keep = cand.covers[:, j]
+            one = replace(p, needs=(Need(need.kind, need.id, "must"),))
+            expected = build_features(one, arrays, find_candidates(one, arrays))
+            got = single_need_features(X[keep], bool(cand.stack_covers[j]),
+                                       bool(cand.stack_specialist[j]))
+            np.testing.assert_array_equal(got, expected)
