@@ -60,23 +60,57 @@ def _limit(inp: StackInput) -> float:
     return inp.budget if inp.strict else inp.budget * (1.0 + FLEX_OVERRUN)
 
 
+class _Objective:
+    """The objective over plain Python lists and bit masks: the search evaluates it at every
+    leaf, where numpy's per-call overhead on arrays of a few items would dominate."""
+
+    def __init__(self, inp: StackInput) -> None:
+        self.n_needs = len(inp.weights)
+        self.masks = [sum(1 << j for j in range(self.n_needs) if inp.covers[t, j])
+                      for t in range(len(inp.fit))]
+        self.cover_value = [COVER_VALUE[p] for p in inp.priorities]
+        self.weights = [float(w) for w in inp.weights]
+        self.fit = np.asarray(inp.fit, dtype=float).reshape(len(inp.fit), -1).tolist()
+        self.pairs = np.asarray(inp.pair_links, dtype=bool).tolist()
+        self.links = [STACK_LINK_BONUS * min(float(x), 3.0) - TOOL_PENALTY
+                      for x in inp.stack_links]
+        self.already = sum(1 << j for j in range(self.n_needs) if inp.already_covered[j])
+        self.budget = inp.budget
+
+    def value(self, chosen: list[int], cost: float) -> tuple[float, int]:
+        """(objective, mask of covered needs) of a set of pool indices."""
+        covered = 0
+        for t in chosen:
+            covered |= self.masks[t]
+        value = 0.0
+        for j in range(self.n_needs):
+            if covered >> j & 1:
+                value += self.cover_value[j]
+                if not self.already >> j & 1:
+                    value += max(self.fit[t][j] for t in chosen
+                                 if self.masks[t] >> j & 1) * self.weights[j]
+        for i, a in enumerate(chosen):
+            value += self.links[a]
+            for b in chosen[i + 1:]:
+                if self.pairs[a][b]:
+                    value += PAIR_BONUS
+        budget = self.budget
+        if budget is not None and budget > 0:
+            value -= COST_PENALTY * cost / budget
+            value -= OVERRUN_PENALTY * max(0.0, cost - budget) / budget
+        elif budget == 0 and cost > 0:
+            value -= OVERRUN_PENALTY
+        return value, covered
+
+    def covered_array(self, covered: int) -> np.ndarray:
+        return np.array([bool(covered >> j & 1) for j in range(self.n_needs)], dtype=bool)
+
+
 def _value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.ndarray]:
-    covered = inp.covers[chosen].any(axis=0) if chosen else np.zeros(len(inp.weights), bool)
-    value = sum(COVER_VALUE[p] for p, c in zip(inp.priorities, covered, strict=True) if c)
-    for need in np.flatnonzero(covered & ~inp.already_covered):
-        owners = [t for t in chosen if inp.covers[t, need]]
-        value += max(inp.fit[t, need] for t in owners) * inp.weights[need]
-    for i, a in enumerate(chosen):
-        value += STACK_LINK_BONUS * min(inp.stack_links[a], 3) - TOOL_PENALTY
-        for b in chosen[i + 1:]:
-            value += PAIR_BONUS * inp.pair_links[a, b]
-    if inp.budget is not None and inp.budget > 0:
-        value -= COST_PENALTY * cost / inp.budget
-        over = max(0.0, cost - inp.budget) / inp.budget
-        value -= OVERRUN_PENALTY * over
-    elif inp.budget == 0 and cost > 0:
-        value -= OVERRUN_PENALTY
-    return value, covered
+    """The objective of one set of pool indices (for checks; the search uses _Objective)."""
+    objective = _Objective(inp)
+    value, covered = objective.value(chosen, cost)
+    return value, objective.covered_array(covered)
 
 
 def _has_redundant_tool(chosen: list[int], masks: list[int], already: np.ndarray) -> bool:
@@ -102,7 +136,8 @@ def best_stack(inp: StackInput) -> StackResult:
     limit = _limit(inp)
     cost_of = np.nan_to_num(inp.cost, nan=0.0).tolist()
     n_pool = len(inp.fit)
-    masks = [sum(1 << j for j in range(n_needs) if inp.covers[t, j]) for t in range(n_pool)]
+    objective = _Objective(inp)
+    masks = objective.masks
     open_needs = [j for j in range(n_needs) if not inp.already_covered[j]]
     order = sorted(open_needs, key=lambda j: -COVER_VALUE[inp.priorities[j]])
     # best possible value of covering need j: its cover value plus the best fit among pool tools
@@ -132,9 +167,9 @@ def best_stack(inp: StackInput) -> StackResult:
         if k == len(order):
             if _has_redundant_tool(chosen, masks, inp.already_covered):
                 return  # a tool whose needs the others already serve: two tools for one need
-            value, cov = _value(inp, chosen, cost)
+            value, cov = objective.value(chosen, cost)
             if value > best.value + 1e-12:
-                best = StackResult(list(chosen), cost, cov, value)
+                best = StackResult(list(chosen), cost, objective.covered_array(cov), value)
             return
         if bound(covered, len(chosen), k) <= best.value:
             return
