@@ -70,7 +70,7 @@ class _Objective:
                       for t in range(len(inp.fit))]
         self.cover_value = [COVER_VALUE[p] for p in inp.priorities]
         self.weights = [float(w) for w in inp.weights]
-        self.fit = np.asarray(inp.fit, dtype=float).reshape(len(inp.fit), -1).tolist()
+        self.fit = np.asarray(inp.fit, dtype=float).reshape(len(inp.fit), self.n_needs).tolist()
         self.pairs = np.asarray(inp.pair_links, dtype=bool).tolist()
         self.links = [STACK_LINK_BONUS * min(float(x), 3.0) - TOOL_PENALTY
                       for x in inp.stack_links]
