@@ -570,7 +570,10 @@ def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str)
     model = Path(model_dir) if model_dir else settings.model_path or default_model_dir()
     result = evaluate_model(model, Path(data_dir), settings.catalog())
     if fmt == "json":
-        click.echo(json.dumps({k: result[k] for k in ("simulated", "expert")}, indent=2))
+        # exactly the shape the issue gives: {"model": {...}, "baselines": {...}} per set
+        click.echo(json.dumps({k: {"model": result[k]["model"],
+                                   "baselines": result[k]["baselines"]}
+                               for k in ("simulated", "expert")}, indent=2))
     else:
         click.echo(f"model {result['model_name']} {result['model_version']}: "
                    f"{result['simulated']['groups']} held-out simulated profiles, "

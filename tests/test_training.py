@@ -159,6 +159,7 @@ def test_train_and_evaluate_commands(tmp_path, tiny_data):
     payload = json.loads(ev.output)
     assert set(payload) == {"simulated", "expert"}
     for part in payload.values():
+        assert set(part) == {"model", "baselines"}
         assert set(part["model"]) == {"ndcg@5", "ndcg@10", "map@10", "recall@10"}
         assert set(part["baselines"]) == {"popularity", "rules"}
 
