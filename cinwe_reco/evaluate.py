@@ -49,14 +49,6 @@ def evaluate_model(model_dir: Path, data_dir: Path, catalog: Catalog) -> dict[st
     return result
 
 
-def beats_baselines(result: dict[str, Any], metric: str = "ndcg@10") -> bool:
-    """True when the model beats every baseline on every set for ``metric``."""
-    return all(
-        result[s]["model"][metric] > b[metric]
-        for s in ("simulated", "expert") for b in result[s]["baselines"].values()
-    )
-
-
 def metrics_table(result: dict[str, Any]) -> str:
     """A plain-text table of the comparison."""
     from .metrics import METRICS
