@@ -21,7 +21,14 @@ from typing import Any, NamedTuple
 
 from .codes import COUNTRIES, LANGUAGES
 from .errors import CatalogError, Problem, UnknownToolError, closest, did_you_mean
-from .files import InputFileError, load_document, parse_json, parse_yaml, read_text
+from .files import (
+    InputFileError,
+    decode_text,
+    load_document,
+    parse_json,
+    parse_yaml,
+    read_bytes,
+)
 from .resources import shipped_catalog_dir
 from .taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 
@@ -589,16 +596,19 @@ def _catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
     raise InputFileError(f"{path}: no such catalog file or folder")
 
 
-def _fingerprint(tax_file: Path, files: list[Path]) -> tuple[str, dict[Path, bytes]]:
+def _fingerprint(tax_file: Path, files: list[Path]) -> tuple[str, dict[Path, bytes | Problem]]:
+    """(content hash, each entry file's bytes or the problem reading it): the files are read
+    once, for the hash and, on a cache miss, for parsing."""
     digest = hashlib.sha256(f"cinwe-reco catalog {CACHE_FORMAT}".encode())
-    contents: dict[Path, bytes] = {}
-    for p in [tax_file, *files]:
+    digest.update(read_bytes(tax_file, MAX_CATALOG_FILE_BYTES) + b"\0")
+    contents: dict[Path, bytes | Problem] = {}
+    for p in files:
         try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise InputFileError(f"{p}: cannot read ({exc.strerror})") from None
-        if len(data) > MAX_CATALOG_FILE_BYTES:
-            raise InputFileError(f"{p}: file is {len(data):,} bytes, larger than allowed")
+            data = read_bytes(p, MAX_CATALOG_FILE_BYTES)
+        except InputFileError as exc:
+            contents[p] = Problem(str(p), None, None, str(exc).removeprefix(f"{p}: "))
+            digest.update(p.name.encode() + b"\0unreadable\0")
+            continue
         contents[p] = data
         digest.update(p.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest(), contents
@@ -612,12 +622,16 @@ def _entries_of(path: Path, data: Any) -> list[tuple[str, Any]]:
     return [(str(path), data)]
 
 
-def _read_raw(files: list[Path]) -> tuple[list[tuple[str, Any]], list[Problem]]:
+def _read_raw(contents: dict[Path, bytes | Problem]
+              ) -> tuple[list[tuple[str, Any]], list[Problem]]:
     raw: list[tuple[str, Any]] = []
     problems: list[Problem] = []
-    for p in files:
+    for p, data in contents.items():
+        if isinstance(data, Problem):
+            problems.append(data)
+            continue
         try:
-            text = read_text(p, MAX_CATALOG_FILE_BYTES)
+            text = decode_text(data, str(p))
             data = parse_json(text, str(p)) if p.suffix.lower() == ".json" else parse_yaml(
                 text, str(p))
         except InputFileError as exc:
@@ -760,7 +774,7 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
     if tax_file is None or base is not None:
         tax_file = Path(base.taxonomy.source) if base is not None and Path(
             base.taxonomy.source).is_file() else shipped_catalog_dir() / "taxonomy.yaml"
-    fingerprint, _ = _fingerprint(tax_file, files)
+    fingerprint, contents = _fingerprint(tax_file, files)
     if base is not None:
         fingerprint = hashlib.sha256(f"{base.fingerprint}:{fingerprint}".encode()).hexdigest()
     cache_file = _cache_dir() / f"catalog-{fingerprint[:32]}.json"
@@ -769,7 +783,7 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
         if cached is not None:
             return cached
     taxonomy = base.taxonomy if base is not None else load_taxonomy(tax_file)
-    raw, problems = _read_raw(files)
+    raw, problems = _read_raw(contents)
     tools, entry_problems = check_entries(raw, taxonomy, base.index if base is not None else ())
     problems += entry_problems
     if problems:

@@ -236,8 +236,7 @@ def import_webappanalyzer(settings: Settings, folder: str, out: str, force: bool
     """
     from .importers import webappanalyzer
 
-    if Path(out).exists() and not force:
-        raise CinweError(f"{out}: already exists; use --force to replace it")
+    _refuse_existing(out, force)
     report = webappanalyzer.run(Path(folder), Path(out), settings.catalog(), force=force)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
@@ -261,8 +260,7 @@ def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) 
     """
     from .importers import stackshare
 
-    if Path(out).exists() and not force:
-        raise CinweError(f"{out}: already exists; use --force to replace it")
+    _refuse_existing(out, force)
     report = stackshare.run(Path(csv_file), Path(out), settings.catalog(), force=force)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
@@ -350,8 +348,8 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
     from .questionnaire import ask, build_profile
 
     catalog = settings.catalog()
-    if out and Path(out).exists() and not force:
-        raise CinweError(f"{out}: already exists; use --force to overwrite it")
+    if out:
+        _refuse_existing(out, force)
     answers["needs"] = list(answers["needs"])
     answers["goals"] = list(answers["goals"])
     if no_input:
@@ -419,8 +417,8 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
     from .profile import load_profiles
     from .render import suggestions_csv_rows, suggestions_markdown, suggestions_table, to_csv
 
-    if out and Path(out).exists() and not force:
-        raise CinweError(f"{out}: already exists; use --force to overwrite it")
+    if out:
+        _refuse_existing(out, force)
     batch = _is_batch(profiles)
     fmt = fmt or ("json" if batch else "table")
     # profiles first: a bad file is reported before the model is loaded
@@ -519,8 +517,7 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
     from .evaluate import metrics_table
     from .train import metric_changes, train_model
 
-    if Path(out).exists() and not force:
-        raise CinweError(f"{out}: already exists; use --force to replace it")
+    _refuse_existing(out, force)
     state: dict[str, Any] = {}
 
     def progress(stage: str, i: int, n: int) -> None:
@@ -623,6 +620,12 @@ def feedback_add(settings: Settings, profile: str, tool: str, outcome: str,
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _refuse_existing(out: str, force: bool) -> None:
+    from .files import refuse_existing  # imported here: --help stays free of PyYAML
+
+    refuse_existing(out, force)
 
 
 def _fail(message: str) -> int:

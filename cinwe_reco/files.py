@@ -44,6 +44,11 @@ def _has_alias(text: str) -> bool:
 
 def read_text(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """The file's text, decoded as UTF-8; a clear error when it cannot be read."""
+    return decode_text(read_bytes(path, max_bytes), str(path))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The file's bytes; its size is checked before anything is read."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -57,16 +62,20 @@ def read_text(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> str:
             f"{path}: file is {size:,} bytes, larger than the {max_bytes:,} bytes allowed"
         )
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def decode_text(raw: bytes, source: str) -> str:
+    """UTF-8 text of a file's bytes; binary data and other encodings are clear errors."""
     if b"\x00" in raw:
-        raise InputFileError(f"{path}: binary data, expected a UTF-8 text file")
+        raise InputFileError(f"{source}: binary data, expected a UTF-8 text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(
-            f"{path}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+            f"{source}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
         ) from None
 
 
@@ -119,21 +128,27 @@ def load_document(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> Any:
     return parse_yaml(text, str(path))
 
 
+def refuse_existing(path: Path | str, force: bool) -> None:
+    """OutputExistsError when ``path`` exists and ``force`` is not given: nothing the user owns
+    is overwritten by accident. Commands call it before slow work, the writers again."""
+    if Path(path).exists() and not force:
+        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+
+
 def atomic_write_text(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
     Refuses to replace an existing file unless ``force`` is true.
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists; use --force to overwrite it")
+    refuse_existing(path, force)
     if path.is_dir():
         raise OutputExistsError(f"{path}: is a folder, expected a file name")
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give what open() would
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
@@ -152,8 +167,7 @@ def atomic_folder(out: Path, *, force: bool = False) -> Iterator[Path]:
     is removed and ``out`` is left as it was.
     """
     out = Path(out)
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out}: already exists; use --force to replace it")
+    refuse_existing(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -180,10 +194,6 @@ def _read_umask() -> int:
 
 # read once at import: os.umask() changes the whole process, so it must not race with writers
 _UMASK = _read_umask()
-
-
-def _umask() -> int:
-    return _UMASK
 
 
 def dump_yaml(data: Any) -> str:

@@ -277,17 +277,18 @@ class Recommender:
                 raise CinweError(f"--need: unknown need '{need_id}'{did_you_mean(need_id, known)}")
         return replace(p, needs=tuple(dict.fromkeys(chosen)))
 
+    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(raw scores, 0..100 fit) from the model, or the rule-based scorer without one."""
+        if len(X) == 0:
+            return np.empty(0), np.empty(0)
+        scorer = self.model if self.model is not None else self._rules
+        raw = scorer.predict(X)
+        return raw, scorer.fit_percent(raw)
+
     def _score(self, profile: Profile) -> _Scored:
         cand = find_candidates(profile, self.arrays)
         X = build_features(profile, self.arrays, cand)
-        if len(cand) == 0:
-            raw = fit = np.empty(0)
-        elif self.model is not None:
-            raw = self.model.predict(X)
-            fit = self.model.fit_percent(raw)
-        else:
-            raw = self._rules.predict(X)
-            fit = self._rules.fit_percent(raw)
+        raw, fit = self._predict(X)
         blocked = constraint_reasons(profile, self.arrays, cand)
         feasible = np.flatnonzero(blocked == None)  # noqa: E711
         # best first; ties broken by catalog order (tool id), so results are reproducible
@@ -307,14 +308,7 @@ class Recommender:
         X = np.vstack([single_need_features(s.X[pos], bool(cand.stack_covers[j]),
                                             bool(cand.stack_specialist[j]))
                        for j, pos in enumerate(positions)]) if positions else s.X[:0]
-        if len(X) == 0:
-            raw = fit = np.empty(0)
-        elif self.model is not None:
-            raw = self.model.predict(X)
-            fit = self.model.fit_percent(raw)
-        else:
-            raw = self._rules.predict(X)
-            fit = self._rules.fit_percent(raw)
+        raw, fit = self._predict(X)
         need_fit = np.zeros((len(cand), len(p.needs)))
         orders, start = [], 0
         for j, pos in enumerate(positions):

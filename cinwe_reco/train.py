@@ -20,10 +20,10 @@ import numpy as np
 
 from . import __version__
 from .catalog import Catalog
-from .errors import CinweError, OutputExistsError
+from .errors import CinweError
 from .evaluate import compare, metrics_table
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, FEATURES
-from .files import atomic_folder
+from .files import atomic_folder, refuse_existing
 from .ranker import (
     CARD_FILE,
     METADATA_FILE,
@@ -64,8 +64,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     import sklearn
 
     out = Path(out)
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out}: already exists; use --force to replace it")
+    refuse_existing(out, force)  # before the training, not only when writing
     previous = None
     if out.exists():
         try:

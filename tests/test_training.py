@@ -18,7 +18,7 @@ from cinwe_reco.ranker import RankingModel, metadata_digest
 from cinwe_reco.train import train_model
 from cinwe_reco.training_data import load_training_data
 
-from .conftest import ROOT, load_simulator
+from .conftest import EXAMPLES, ROOT, load_simulator
 
 
 def test_simulator_is_seeded_and_valid(catalog):
@@ -164,22 +164,26 @@ def test_train_and_evaluate_commands(tmp_path, tiny_data):
         assert set(part["baselines"]) == {"popularity", "rules"}
 
 
-def test_feedback_is_recorded_and_trained_on(tmp_path, tiny_data, catalog, example_paths):
+def test_feedback_is_recorded_and_trained_on(tmp_path, tiny_data, catalog, recommender):
     data = tmp_path / "data"
     shutil.copytree(tiny_data, data)
+    profile = EXAMPLES / "maison-lavande.yaml"
+    first, second = (s.tool_id for s in recommender.suggest(profile, top=2).suggestions)
     runner = CliRunner()
-    for tool, outcome in (("trustpilot", "adopted"), ("Judge.me", "rejected")):
-        r = runner.invoke(cli, ["feedback", "add", str(example_paths[0]), tool, "--outcome",
+    for tool, outcome in ((first, "adopted"), (catalog.get(second).name, "rejected")):
+        r = runner.invoke(cli, ["feedback", "add", str(profile), tool, "--outcome",
                                 outcome, "--data", str(data)])
         assert r.exit_code == 0, r.output
     lines = (data / "feedback" / "outcomes.jsonl").read_text().splitlines()
     records = [json.loads(x) for x in lines]
     assert [r["outcome"] for r in records] == ["adopted", "rejected"]
-    assert records[1]["tool_id"] == "judge-me"
+    assert records[1]["tool_id"] == second  # the product name was resolved to its id
     assert {"profile", "tool_id", "outcome", "date", "model_version"} <= set(records[0])
-    loaded = load_training_data(data, catalog)
-    assert len(loaded["feedback"]) <= 1  # one profile; both tools must be candidates to count
-    bad = runner.invoke(cli, ["feedback", "add", str(example_paths[0]), "trustpilott",
+    groups = load_training_data(data, catalog)["feedback"]
+    assert len(groups) == 1 and groups[0].weight == 5.0
+    assert dict(zip(groups[0].tool_ids, groups[0].grades.tolist(), strict=True)) == {
+        first: 3, second: 0}
+    bad = runner.invoke(cli, ["feedback", "add", str(profile), "trustpilott",
                               "--outcome", "adopted", "--data", str(data)])
     assert bad.exit_code == 2 and "did you mean 'trustpilot'" in bad.stderr
 
