@@ -86,3 +86,22 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` when a choice is close, else an empty string."""
     guess = closest(word, choices)
     return f"; did you mean '{guess}'?" if guess else ""
+
+
+def show_value(value: object) -> str:
+    """A short, readable description of a bad value for an error message."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, str):
+        if any(not c.isprintable() for c in value):
+            return f"{printable(value, 40)!r} (it holds a tab, line break or control character)"
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, int | float):
+        return repr(value) if len(repr(value)) <= 40 else "a huge number"
+    if isinstance(value, list | tuple):
+        return "an empty list" if not value else f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an empty mapping" if not value else "a mapping"
+    return type(value).__name__

@@ -15,7 +15,7 @@ from typing import Any
 
 from .catalog import Catalog, load_catalog
 from .codes import COUNTRIES, LANGUAGES
-from .errors import CinweError, ProfileError, did_you_mean, printable
+from .errors import CinweError, ProfileError, did_you_mean, printable, show_value
 from .files import load_document, parse_json, read_text
 
 PROFILE_SCHEMA = "cinwe-reco/profile@1"
@@ -135,7 +135,7 @@ class _Checker:
                 raise self.fail(key, "required field is missing (expected text)")
             return None
         if isinstance(v, bool) or not isinstance(v, str | int | float):
-            raise self.fail(key, f"expected text, got {_kind(v)}")
+            raise self.fail(key, f"expected text, got {show_value(v)}")
         v = str(v).strip()
         if not v or len(v) > max_len or any(ord(c) < 32 for c in v):
             raise self.fail(key, f"expected one line of text of 1 to {max_len} characters")
@@ -151,7 +151,7 @@ class _Checker:
             v = int(v)
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.fail(key, f"expected a whole number from {low:,} to {high:,}, "
-                            f"got {_kind(v)}")
+                            f"got {show_value(v)}")
         if not low <= v <= high:
             raise self.fail(key, f"expected a whole number from {low:,} to {high:,}, got {v:,}")
         return v
@@ -162,7 +162,7 @@ class _Checker:
             return None
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
             raise self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, "
-                            f"got {_kind(v)}")
+                            f"got {show_value(v)}")
         if not low <= v <= high:
             raise self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, got {v:,}")
         return float(v)
@@ -173,7 +173,8 @@ class _Checker:
         label = label or key
         if not isinstance(v, str) or v not in choices:
             hint = did_you_mean(str(v), choices) if isinstance(v, str) else ""
-            raise self.fail(label, f"expected one of {', '.join(choices)}, got {_kind(v)}{hint}")
+            raise self.fail(label,
+                            f"expected one of {', '.join(choices)}, got {show_value(v)}{hint}")
         return v
 
     def str_list(self, data: dict, key: str, default: list, label: str | None = None) -> list:
@@ -184,13 +185,13 @@ class _Checker:
         if isinstance(v, str):
             v = [v]
         if not isinstance(v, list):
-            raise self.fail(label, f"expected a list, got {_kind(v)}")
+            raise self.fail(label, f"expected a list, got {show_value(v)}")
         if len(v) > MAX_LIST:
             raise self.fail(label, f"expected at most {MAX_LIST} items, got {len(v):,}")
         out = []
         for i, item in enumerate(v):
             if isinstance(item, bool) or not isinstance(item, str | int | float):
-                raise self.fail(f"{label}[{i}]", f"expected text, got {_kind(item)}")
+                raise self.fail(f"{label}[{i}]", f"expected text, got {show_value(item)}")
             text = str(item).strip()
             if not text or len(text) > 200 or any(ord(c) < 32 for c in text):
                 raise self.fail(f"{label}[{i}]", "expected one line of text of 1 to 200 characters")
@@ -227,7 +228,7 @@ class _Checker:
             raise self.fail("needs", "required field is missing (expected a list of needs, "
                             "each with a capability or category id)")
         if not isinstance(raw, list) or not raw:
-            raise self.fail("needs", f"expected a non-empty list of needs, got {_kind(raw)}")
+            raise self.fail("needs", f"expected a non-empty list of needs, got {show_value(raw)}")
         if len(raw) > MAX_NEEDS:
             raise self.fail("needs", f"expected at most {MAX_NEEDS} needs, got {len(raw):,}")
         out: list[Need] = []
@@ -239,7 +240,7 @@ class _Checker:
                         else {"capability": item})
             if not isinstance(item, dict):
                 raise self.fail(where, f"expected a mapping with capability or category, "
-                                f"got {_kind(item)}")
+                                f"got {show_value(item)}")
             for key in item:
                 if key not in NEED_FIELDS:
                     raise self.fail(f"{where}.{key}", "unknown field"
@@ -257,7 +258,7 @@ class _Checker:
                     raise self.fail(f"{where}.{kind}", f"'{value}' is a {other_kind} id; "
                                     f"write '{other_kind}: {value}'")
                 hint = did_you_mean(value, known) if isinstance(value, str) else ""
-                raise self.fail(f"{where}.{kind}", f"unknown {kind} {_kind(value)}{hint}")
+                raise self.fail(f"{where}.{kind}", f"unknown {kind} {show_value(value)}{hint}")
             priority = self.choice(item, "priority", PRIORITIES, "should", f"{where}.priority")
             if any(n.id == value for n in out):
                 raise self.fail(f"{where}.{kind}", f"'{value}' is listed twice")
@@ -267,19 +268,19 @@ class _Checker:
     def check(self, data: Any) -> Profile:
         if not isinstance(data, dict):
             raise ProfileError(f"{self.source}: expected a profile (a mapping of fields), "
-                               f"got {_kind(data)}")
+                               f"got {show_value(data)}")
         for key in data:
             if not isinstance(key, str) or key not in FIELDS:
                 raise self.fail(str(key), "unknown field" + did_you_mean(str(key), FIELDS))
         schema = data.get("schema", PROFILE_SCHEMA)
         if schema != PROFILE_SCHEMA:
-            raise self.fail("schema", f"expected '{PROFILE_SCHEMA}', got {_kind(schema)}")
+            raise self.fail("schema", f"expected '{PROFILE_SCHEMA}', got {show_value(schema)}")
         client = self.text(data, "client", required=True)
         country = data.get("country", "FR")
         if not isinstance(country, str) or country.upper() not in COUNTRIES:
             hint = did_you_mean(str(country).upper(), COUNTRIES) if isinstance(country, str) else ""
             raise self.fail("country", f"expected an ISO 3166-1 alpha-2 code like 'FR', "
-                            f"got {_kind(country)}{hint}")
+                            f"got {show_value(country)}{hint}")
         languages = []
         for i, lang in enumerate(self.str_list(data, "languages", ["fr"])):
             if lang.lower() not in LANGUAGES:
@@ -292,7 +293,7 @@ class _Checker:
         sector = data.get("sector")
         if sector is not None and (not isinstance(sector, str) or sector not in self.tax.sectors):
             hint = did_you_mean(sector, self.tax.sectors) if isinstance(sector, str) else ""
-            raise self.fail("sector", f"unknown sector {_kind(sector)}{hint}")
+            raise self.fail("sector", f"unknown sector {show_value(sector)}{hint}")
         business_model = self.choice(data, "business_model", BUSINESS_MODELS, "mixed")
         employees = self.integer(data, "employees", 0, 1_000_000, 1)
         users = self.integer(data, "users", 1, 100_000, min(max(employees, 1), 5))
@@ -306,7 +307,7 @@ class _Checker:
         goals = self.ids(data, "goals", self.tax.goals, "goal", [])
         cons = data.get("constraints") or {}
         if not isinstance(cons, dict):
-            raise self.fail("constraints", f"expected a mapping, got {_kind(cons)}")
+            raise self.fail("constraints", f"expected a mapping, got {show_value(cons)}")
         for key in cons:
             if key not in CONSTRAINT_FIELDS:
                 raise self.fail(f"constraints.{key}", "unknown field"
@@ -325,22 +326,6 @@ class _Checker:
             budget_mode=budget_mode, eu_hosting=eu, open_source=oss, language=lang,
             exclude=exclude, source=self.source,
         )
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
-    if isinstance(value, int | float):
-        return repr(value) if len(repr(value)) <= 40 else "a huge number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def profile_from_dict(data: Any, catalog: Catalog | None = None, source: str = "<profile>"

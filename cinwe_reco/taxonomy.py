@@ -22,6 +22,9 @@ class Term:
     fr: str
     description: str
     related: tuple[str, ...] = ()  # a capability's categories, or a goal's capabilities
+    # a capability's home categories: those whose core job it is (SPEC section 4), a subset of
+    # ``related``; a tool's ``core`` capability must sit in one of its home categories
+    home: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class Taxonomy:
         """The categories a capability belongs to."""
         return self.capabilities[capability].related
 
+    def home_of(self, capability: str) -> tuple[str, ...]:
+        """The categories whose core job a capability is."""
+        return self.capabilities[capability].home
+
     def capabilities_of_category(self, category: str) -> tuple[str, ...]:
         """The capabilities that belong to a category."""
         return tuple(c.id for c in self.capabilities.values() if category in c.related)
@@ -60,6 +67,8 @@ class Taxonomy:
                 d: dict[str, Any] = {"en": t.en, "fr": t.fr, "description": t.description}
                 if rel:
                     d[rel] = list(t.related)
+                if kind == "capabilities":
+                    d["home"] = list(t.home)
                 out[kind][t.id] = d
         return out
 
@@ -88,17 +97,23 @@ def taxonomy_from_dict(data: Any, source: str) -> Taxonomy:
                 )
             rel_key = {"capabilities": "categories", "goals": "capabilities"}.get(kind)
             related = tuple(body.get(rel_key) or ()) if rel_key else ()
+            home = tuple(body.get("home") or related) if kind == "capabilities" else ()
             parsed[str(term_id)] = Term(
                 str(term_id),
                 str(body.get("en", term_id)),
                 str(body.get("fr", term_id)),
                 str(body.get("description", "")),
                 related,
+                home,
             )
         terms[kind] = parsed
     for cap in terms["capabilities"].values():
         if not cap.related:
             problems.append(Problem(source, cap.id, "categories", "a capability needs a category"))
+        for cat in cap.home:
+            if cat not in cap.related:
+                problems.append(Problem(source, cap.id, "home",
+                                        f"home category '{cat}' is not among its categories"))
         for cat in cap.related:
             if cat not in terms["categories"]:
                 problems.append(

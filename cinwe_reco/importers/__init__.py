@@ -9,19 +9,17 @@ popularity) to entries the layers below already have. Reviewed facts are never o
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from ..files import atomic_folder
+from ..text import slugify
 
 
 def slug(text: str) -> str:
     """'Shopify Plus!' -> 'shopify-plus'."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "tool"
+    return slugify(text, default="tool")
 
 
 def domain(url: str | None) -> str | None:
