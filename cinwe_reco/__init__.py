@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "2026.12.0"
+from ._version import __version__
 
 __all__ = ["Recommender", "load_profile", "load_catalog", "__version__"]
 

@@ -19,7 +19,8 @@ from .profile import Profile
 STATIC_COLUMNS = ("entry", "free_plan", "per_user", "free_max_contacts", "free_max_users",
                   "min_employees", "max_employees", "eu_fact", "oss_fact", "self_hostable",
                   "ease", "breadth", "degree", "generalist", "primary_cat", "popularity",
-                  "languages_known")
+                  "languages_known", "presence")
+STRENGTH_VALUE = {"basic": 1.0, "solid": 2.0, "core": 3.0}
 STATIC = {name: i for i, name in enumerate(STATIC_COLUMNS)}
 
 
@@ -91,6 +92,73 @@ class CatalogArrays:
         self.reviewed = column(lambda t: t.status == "reviewed", bool)
         self.popularity = column(lambda t: np.nan if t.popularity is None else t.popularity)
         self.breadth = self.caps.sum(axis=1).astype(np.float64)
+        self.presence = fact("presence")
+
+        # Strength of each tool for each capability: 3 core, 2 solid, 1 basic, 0 absent, NaN
+        # when the tool has it but the strength is unknown (imported entries).
+        self.cap_strength = np.zeros((n, len(self.cap_ids)))
+        self.cap_plan = np.full((n, len(self.cap_ids)), np.nan)
+        home = np.zeros((len(self.cap_ids), len(self.cat_ids)), dtype=bool)
+        for c, cap in enumerate(self.cap_ids):
+            home[c, [self.cat_index[h] for h in tax.home_of(cap)]] = True
+        self.cap_home = home
+        main = np.zeros((n, len(self.cat_ids)), dtype=bool)
+        for i, t in enumerate(tools):
+            for cap, strength, plan in zip(t.capabilities, t.strengths or (None,) * len(
+                    t.capabilities), t.plan_prices or (None,) * len(t.capabilities),
+                    strict=True):
+                c = self.cap_index[cap]
+                self.cap_strength[i, c] = np.nan if strength is None else STRENGTH_VALUE[strength]
+                if plan is not None:
+                    self.cap_plan[i, c] = plan
+            cores = [self.cap_index[c] for c in t.core_capabilities]
+            if cores:  # main categories: the tool's categories its core capabilities live in
+                main[i] = home[cores].any(axis=0) & self.cats[i]
+            if not main[i].any():  # strengths unknown: the first listed category
+                main[i, self.cat_index[t.categories[0]]] = True
+        self.main_cats = main
+        # A category need's strength: the best strength among the tool's capabilities whose
+        # home is that category (a CRM's core contact management makes it core for "crm"); a
+        # tool listed in the category without such a capability counts as basic there.
+        cat_strength = np.zeros((n, len(self.cat_ids)))
+        with np.errstate(invalid="ignore"):
+            for k in range(len(self.cat_ids)):
+                members = home[:, k]
+                values = self.cap_strength[:, members]
+                best = np.nanmax(np.where(values > 0, values, -1.0), axis=1, initial=-1.0)
+                unknown = np.isnan(values).any(axis=1) & (best < 0)
+                best = np.where(best > 0, best, np.where(unknown, np.nan, 1.0))
+                cat_strength[:, k] = np.where(self.cats[:, k], best, 0.0)
+        self.need_strength = np.hstack([self.cap_strength, cat_strength])
+        self.need_plan = np.hstack([self.cap_plan, np.full((n, len(self.cat_ids)), np.nan)])
+        # the home categories of each need column (capability: its home; category: itself)
+        self.need_home_cats = np.vstack([home, np.eye(len(self.cat_ids), dtype=bool)])
+
+        # Contact tiers, padded: price of the cheapest plan for up to tier_contacts contacts.
+        width = max((len(t.contact_tiers) for t in tools), default=0)
+        self.tier_contacts = np.full((n, max(width, 1)), np.inf)
+        self.tier_price = np.full((n, max(width, 1)), np.nan)
+        self.has_tiers = np.zeros(n, dtype=bool)
+        for i, t in enumerate(tools):
+            for k, (contacts, price) in enumerate(t.contact_tiers):
+                self.tier_contacts[i, k] = contacts
+                self.tier_price[i, k] = price
+            self.has_tiers[i] = bool(t.contact_tiers)
+        # the largest tier: a client beyond it has no published price
+        self.tier_max = np.where(self.has_tiers, np.nanmax(np.where(
+            np.isinf(self.tier_contacts), np.nan, self.tier_contacts), axis=1, initial=0), np.nan)
+
+        # Platforms (ecosystems a tool is built for) and requirements (products it runs
+        # inside only), as sparse row lists.
+        self.platform_rows = [np.array([catalog.index[x] for x in t.platforms
+                                        if x in catalog.index], dtype=np.int64) for t in tools]
+        self.has_platforms = np.array([len(r) > 0 for r in self.platform_rows])
+        self.is_platform = np.zeros(n, dtype=bool)
+        for r in self.platform_rows:
+            self.is_platform[r] = True
+        self.require_rows = [np.array([catalog.index[x] for x in t.requires
+                                       if x in catalog.index], dtype=np.int64) for t in tools]
+        self.has_requires = np.array([len(r) > 0 for r in self.require_rows])
 
         # Integrations count in either direction: a connector listed on one side works both ways.
         edges = [(i, catalog.index[o]) for i, t in enumerate(tools) for o in t.integrations
@@ -115,6 +183,13 @@ class CatalogArrays:
         self.serves_goal = (self.caps.astype(np.int32) @ goal_caps.T.astype(np.int32)) > 0
         # the same facts as bit masks, so a profile's test is one AND per tool
         self.goal_bits = _bits(self.serves_goal)
+        # the goals each need column serves (a category: through any of its capabilities)
+        cap_goal_bits = _bits(goal_caps.T)
+        cat_members = np.array([[cat in tax.capabilities[c].related for c in self.cap_ids]
+                                for cat in self.cat_ids], dtype=bool)
+        cat_goal_bits = np.array([np.bitwise_or.reduce(cap_goal_bits[m]) if m.any()
+                                  else np.uint64(0) for m in cat_members], dtype=np.uint64)
+        self.need_goals = np.concatenate([cap_goal_bits, cat_goal_bits])
         self.lang_bits = _bits(self.langs)
 
     def neighbours(self, row: int) -> np.ndarray:
@@ -149,20 +224,22 @@ class CatalogArrays:
         index = self.catalog.index
         return np.array([index[i] for i in ids if i in index], dtype=np.int64)
 
+    def need_columns(self, profile: Profile) -> list[int]:
+        """The coverage column of each need of the profile."""
+        return [self.need_column[(n.kind, n.id)] for n in profile.needs]
+
     def need_matrix(self, profile: Profile) -> np.ndarray:
         """(tools x needs) bool: tool covers the need (a capability, or a category it is in)."""
-        return self.coverage[:, [self.need_column[(n.kind, n.id)] for n in profile.needs]]
+        return self.coverage[:, self.need_columns(profile)]
 
+    def need_goal_bits(self, profile: Profile) -> np.ndarray:
+        """(needs,) uint64: the goals each need of the profile serves, as bit masks."""
+        return self.need_goals[self.need_columns(profile)]
 
     def need_home(self, profile: Profile) -> np.ndarray:
-        """(needs x categories) bool: each need's home category, the kind of tool made for it
-        (a capability's first category in the taxonomy, or the category a need names)."""
-        tax = self.catalog.taxonomy
-        out = np.zeros((len(profile.needs), len(self.cat_ids)), dtype=bool)
-        for j, need in enumerate(profile.needs):
-            home = tax.categories_of(need.id)[0] if need.kind == "capability" else need.id
-            out[j, self.cat_index[home]] = True
-        return out
+        """(needs x categories) bool: each need's home categories, the kind of tool made for
+        it (a capability's home categories in the taxonomy, or the category a need names)."""
+        return self.need_home_cats[self.need_columns(profile)]
 
 
 def _bits(matrix: np.ndarray) -> np.ndarray:
@@ -220,21 +297,39 @@ class Candidates:
 _NO_ROWS = np.empty(0, dtype=np.int64)
 
 
+def effective_stack(profile: Profile) -> tuple[str, ...]:
+    """The current stack less the tools the profile excludes: excluding a tool you run means
+    replacing it, so the needs it covered are open again."""
+    if not profile.exclude:
+        return profile.current_stack
+    return tuple(t for t in profile.current_stack if t not in set(profile.exclude))
+
+
 def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
-    """Tools covering at least one need, minus the current stack."""
+    """Tools covering at least one need, minus the current stack, minus tools that run only
+    inside a product the client does not use (a WordPress plugin without WordPress)."""
     need = arrays.need_matrix(profile)
-    stack_rows = arrays.rows(profile.current_stack) if profile.current_stack else _NO_ROWS
+    stack = effective_stack(profile)
+    stack_rows = arrays.rows(stack) if stack else _NO_ROWS
     mask = need.any(axis=1)
-    if len(stack_rows):
-        mask[stack_rows] = False
+    if profile.current_stack:
+        mask[arrays.rows(profile.current_stack)] = False
+    needs_host = np.flatnonzero(mask & arrays.has_requires)
+    for row in needs_host:  # few tools are plugins
+        if not np.isin(arrays.require_rows[row], stack_rows).any():
+            mask[row] = False
     rows = np.flatnonzero(mask)
     n_needs = need.shape[1]
     if len(stack_rows):
-        stack_covers = need[stack_rows].any(axis=0)
-        # a stack tool is a specialist for a need when its main category is the need's home
-        # (a CRM for contact-management; not a website builder that has a form module)
+        # a need counts as covered by the stack when a stack tool does it at least as a full
+        # module: Shopify's basic email module leaves email campaigns open
+        strength = arrays.need_strength[np.ix_(stack_rows, arrays.need_columns(profile))]
+        stack_covers = (need[stack_rows] & ~(strength < 2)).any(axis=0)
+        # a stack tool is a specialist for a need when one of its main categories is the
+        # need's home (a CRM for contact-management; not a website builder's form module)
         home = arrays.need_home(profile)  # (needs x categories)
-        specialist = need[stack_rows] & home[:, arrays.primary_cat[stack_rows]].T
+        specialist = need[stack_rows] & (arrays.main_cats[stack_rows].astype(np.int32)
+                                         @ home.T.astype(np.int32) > 0)
         stack_specialist = specialist.any(axis=0)
     else:
         stack_covers = stack_specialist = np.zeros(n_needs, dtype=bool)

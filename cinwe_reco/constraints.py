@@ -12,7 +12,7 @@ import numpy as np
 
 from .candidates import Candidates, CatalogArrays
 from .codes import LANGUAGE_NAMES
-from .features import monthly_cost
+from .costs import tool_costs
 from .profile import Profile
 
 Reason = str | Callable[[int], str]  # a sentence, or one made for the candidate at a position
@@ -42,7 +42,11 @@ def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
         yield unknown, "licence unknown (imported entry; open_source: required)"
         yield ~arrays.open_source[rows], "not open source (open_source: required)"
     if profile.budget_mode == "strict" and profile.budget_eur_month is not None:
-        cost, _ = monthly_cost(profile, arrays, rows)
+        contacts = np.nan if profile.contacts is None else float(profile.contacts)
+        # the cheapest way to use the tool for one of the needs it covers; a need whose own
+        # plan is dearer is filtered from that need's shortlist (recommender)
+        cost, _ = tool_costs(arrays, rows, cand.covers, arrays.need_columns(profile),
+                             profile.users, contacts)
         budget = profile.budget_eur_month
         unknown = np.isnan(cost)
         yield unknown, "no public price, so the strict budget cannot be checked (budget: strict)"

@@ -37,6 +37,14 @@ class UnknownToolError(CinweError):
     """A tool id or name that is not in the catalog."""
 
 
+class UnknownNeedError(CinweError):
+    """A need id that is neither a capability nor a category of the taxonomy."""
+
+
+class TrainingDataError(CinweError):
+    """Training data (profiles, judgments, outcomes) that cannot be used."""
+
+
 class ModelError(CinweError):
     """A model folder is missing, damaged, or built for another feature schema."""
 

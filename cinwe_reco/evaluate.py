@@ -1,4 +1,12 @@
-"""Evaluation: the model and both baselines on held-out simulated groups and the expert set."""
+"""Evaluation: the model and two baselines, per need, on the frozen expert test set.
+
+The yardstick (SPEC section 8) is the per-need NDCG of what ``suggest`` shows: each test
+profile goes through the whole pipeline (candidates, hard constraints, features, scores,
+shortlists), and each judged need's ``by_need`` list is compared with the judges' grades, an
+unjudged tool counting 0. Alongside: the share of unjudged tools and of ``basic``-strength tools
+(side modules) in each list's top 5. The v1 figures (held-out simulated groups; the expert
+groups ranked among their judged tools only) are kept for comparison.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +16,119 @@ from typing import Any
 
 import numpy as np
 
-from .baselines import PopularityBaseline, RuleBasedScorer
+from .baselines import PresenceBaseline, RuleBasedScorer
+from .candidates import CatalogArrays
 from .catalog import Catalog
-from .metrics import evaluate_groups
-from .training_data import QueryGroup, load_training_data, split_simulated
+from .metrics import (
+    METRICS,
+    PER_NEED_METRICS,
+    evaluate_groups,
+    judged_ndcg_at_k,
+    mean_metrics,
+    unjudged_share,
+)
+from .scoring import Scorer, prepare_many, score_many
+from .shortlists import build_shortlists
+from .training_data import (
+    Problems,
+    QueryGroup,
+    load_expert,
+    load_training_data,
+    read_judgments,
+    read_profile_folder,
+    split_by_profile,
+)
+
+TEST_FOLDER = Path("expert") / "test"
+
+
+class CalibratedScorer:
+    """A raw scoring function with its 0..100 calibration (a model being trained)."""
+
+    def __init__(self, predict: Callable[[np.ndarray], np.ndarray], cal: dict[str, list]):
+        self.predict = predict
+        self._raw, self._fit = np.array(cal["raw"]), np.array(cal["fit"])
+
+    def fit_percent(self, raw: np.ndarray) -> np.ndarray:
+        """The calibrated 0..100 fit."""
+        return np.interp(raw, self._raw, self._fit)
+
+
+def baselines() -> dict[str, Scorer]:
+    """The two baselines the model must beat."""
+    return {"rules": RuleBasedScorer().fit(), "presence": PresenceBaseline().fit()}
 
 
 def score_groups(predict: Callable[[np.ndarray], np.ndarray], groups: list[QueryGroup]
                  ) -> dict[str, float]:
-    """Metrics of one scorer over query groups."""
+    """v1 metrics of one scorer over query groups (ranking their judged tools only)."""
     return evaluate_groups((g.grades, predict(g.X)) for g in groups)
 
 
-def compare(predict: Callable[[np.ndarray], np.ndarray], simulated_test: list[QueryGroup],
-            expert: list[QueryGroup]) -> dict[str, Any]:
-    """``{"simulated": {"model": ..., "baselines": {...}}, "expert": {...}}``."""
-    baselines = {"popularity": PopularityBaseline().fit(), "rules": RuleBasedScorer().fit()}
+def per_need(scorer: Scorer, test_dir: Path, catalog: Catalog, arrays: CatalogArrays,
+             problems: Problems | None = None) -> dict[str, Any]:
+    """Per-need metrics of ``by_need`` on an expert test folder (SPEC section 8)."""
+    problems = problems if problems is not None else Problems()
+    profiles = read_profile_folder(test_dir, catalog, problems)
+    judged = read_judgments(sorted(test_dir.glob("judgments*.csv")))
+    ids = [pid for pid in sorted(profiles) if pid in judged]
+    scored = score_many(prepare_many([profiles[pid] for pid in ids], arrays), scorer)
+    values: dict[str, list[float]] = {m: [] for m in PER_NEED_METRICS}
+    groups = 0
+    for pid, s in zip(ids, scored, strict=True):
+        lists = build_shortlists(s)
+        p = s.prep.profile
+        for j, need in enumerate(p.needs):
+            grades = judged[pid].get(need.id)
+            if not grades:
+                continue
+            ranked_pos = lists.orders[j]
+            ranked = [str(t) for t in arrays.ids[s.prep.cand.rows[ranked_pos[:10]]]]
+            col = arrays.need_column[(need.kind, need.id)]
+            strength = arrays.need_strength[s.prep.cand.rows[ranked_pos[:5]], col]
+            groups += 1
+            values["ndcg@5"].append(judged_ndcg_at_k(ranked, grades, 5))
+            values["ndcg@10"].append(judged_ndcg_at_k(ranked, grades, 10))
+            values["unjudged@5"].append(unjudged_share(ranked, grades, 5))
+            values["basic@5"].append(float(np.mean(strength == 1)) if len(strength)
+                                     else float("nan"))
+    return {"groups": groups, **mean_metrics(values)}
+
+
+def compare(scorer: Scorer, simulated_test: list[QueryGroup], expert_test: list[QueryGroup],
+            test_dir: Path | None, catalog: Catalog, arrays: CatalogArrays) -> dict[str, Any]:
+    """``{"simulated": {...}, "expert": {...}, "per_need": {"model": ..., "baselines": ...}}``;
+    the first two have the v1 shape ``{"groups", "model", "baselines"}``."""
+    bases = baselines()
     out: dict[str, Any] = {}
-    for name, groups in (("simulated", simulated_test), ("expert", expert)):
+    for name, groups in (("simulated", simulated_test), ("expert", expert_test)):
         out[name] = {
             "groups": len(groups),
-            "model": score_groups(predict, groups),
-            "baselines": {b: score_groups(scorer.predict, groups)
-                          for b, scorer in baselines.items()},
+            "model": score_groups(scorer.predict, groups),
+            "baselines": {b: score_groups(s.predict, groups) for b, s in bases.items()},
+        }
+    if test_dir is not None and test_dir.is_dir():
+        out["per_need"] = {
+            "model": per_need(scorer, test_dir, catalog, arrays),
+            "baselines": {b: per_need(s, test_dir, catalog, arrays) for b, s in bases.items()},
         }
     return out
 
 
 def evaluate_model(model_dir: Path, data_dir: Path, catalog: Catalog) -> dict[str, Any]:
-    """Evaluate a saved model on the held-out simulated groups of its seed and the expert set."""
+    """Evaluate a saved model on the held-out simulated groups of its seed and the frozen
+    expert test set of ``data_dir``."""
     from .ranker import RankingModel
 
     model = RankingModel.load(model_dir)
     seed = int(model.metadata.get("seed", 0))
-    data = load_training_data(data_dir, catalog)
-    _, _, test = split_simulated(data["simulated"], seed)
-    result = compare(model.predict, test, data["expert"])
+    arrays = CatalogArrays(catalog)
+    problems = Problems()
+    data = load_training_data(data_dir, catalog, arrays, problems)
+    _, _, sim_test = split_by_profile(data["simulated"], seed)
+    test_dir = Path(data_dir) / TEST_FOLDER
+    expert_test = load_expert(test_dir, catalog, arrays, problems) if test_dir.is_dir() else []
+    result = compare(model, sim_test, expert_test, test_dir, catalog, arrays)
     result["model_name"] = model.name
     result["model_version"] = model.version
     return result
@@ -51,10 +136,20 @@ def evaluate_model(model_dir: Path, data_dir: Path, catalog: Catalog) -> dict[st
 
 def metrics_table(result: dict[str, Any]) -> str:
     """A plain-text table of the comparison."""
-    from .metrics import METRICS
-
-    lines = [f"{'set':<10} {'scorer':<12} " + " ".join(f"{m:>9}" for m in METRICS)]
+    lines = []
+    if "per_need" in result:
+        pn = result["per_need"]
+        lines.append(f"per-need shortlists on the frozen expert test set "
+                     f"({pn['model']['groups']} (profile, need) groups)")
+        lines.append(f"{'scorer':<12} " + " ".join(f"{m:>10}" for m in PER_NEED_METRICS))
+        for name, values in [("model", pn["model"]), *pn["baselines"].items()]:
+            lines.append(f"{name:<12} " + " ".join(f"{values[m]:>10.4f}"
+                                                    for m in PER_NEED_METRICS))
+        lines.append("")
+    lines.append(f"{'set':<10} {'scorer':<12} " + " ".join(f"{m:>9}" for m in METRICS))
     for s in ("simulated", "expert"):
+        if s not in result:
+            continue
         rows = [("model", result[s]["model"])] + list(result[s]["baselines"].items())
         for name, values in rows:
             lines.append(f"{s:<10} {name:<12} " + " ".join(f"{values[m]:>9.4f}" for m in METRICS))

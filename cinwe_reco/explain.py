@@ -17,41 +17,45 @@ from .candidates import CatalogArrays
 from .catalog import Catalog, Tool
 from .codes import LANGUAGE_NAMES
 from .features import FEATURE_INDEX, FEATURE_NAMES
-from .profile import Profile
+from .profile import Need, Profile
 
 ASPECTS: dict[str, tuple[str, ...]] = {
-    "coverage": ("must_covered", "must_frac", "should_covered", "should_frac", "nice_covered",
-                 "nice_frac", "need_coverage", "new_coverage"),
+    "need": ("need_strength", "need_home", "plan_upgrade"),
     "cost": ("monthly_cost_eur", "cost_budget_ratio", "free_plan_fits", "price_unknown",
              "per_user"),
+    "presence": ("presence",),
+    "platform": ("platform_fit",),
     "size": ("size_fit",),
     "language": ("language_fit",),
     "hosting": ("eu_fit",),
     "open_source": ("oss_fit", "self_hostable"),
     "ease": ("ease_of_use", "skill_gap", "maturity_gap"),
     "stack": ("stack_integrations", "stack_integration_frac"),
-    "overlap": ("redundancy", "specialist_overlap", "primary_in_stack"),
+    "overlap": ("main_category_in_stack",),
+    "breadth": ("other_needs_fit",),
     "sector": ("sector_fit",),
     "goals": ("goal_fit",),
-    "breadth": ("breadth", "ecosystem"),
     "popularity": ("popularity",),
 }
 ASPECT_OF = {f: a for a, fs in ASPECTS.items() for f in fs}
+STRENGTH_WORDS = {3.0: "core job", 2.0: "a full module", 1.0: "a side feature"}
 
 # how each feature reads in `explain`, from its value
 FEATURE_WORDS: dict[str, Callable[[float], str]] = {
-    "must_covered": lambda v: f"covers {v:.0f} must-have need(s)",
-    "must_frac": lambda v: "no must-have need" if np.isnan(v) else f"{v:.0%} of must-haves",
-    "should_covered": lambda v: f"covers {v:.0f} should-have need(s)",
-    "should_frac": lambda v: "no should-have need" if np.isnan(v) else f"{v:.0%} of should-haves",
-    "nice_covered": lambda v: f"covers {v:.0f} nice-to-have need(s)",
-    "nice_frac": lambda v: "no nice-to-have need" if np.isnan(v) else f"{v:.0%} of nice-to-haves",
-    "need_coverage": lambda v: f"{v:.0%} of all needs, by priority",
-    "new_coverage": lambda v: f"{v:.0%} of the needs your stack leaves open",
+    "need_strength": lambda v: "strength unknown" if np.isnan(v) else
+    f"for this need: {STRENGTH_WORDS.get(v, f'strength {v:.0f}')}",
+    "need_home": lambda v: "made for this need" if v else "not the kind of tool made for it",
+    "plan_upgrade": lambda v: "needs a higher plan" if v else "in the entry plan",
+    "other_needs_fit": lambda v: "your only need" if np.isnan(v) else
+    f"serves {v:.0%} of your other needs, by strength",
     "monthly_cost_eur": lambda v: "no public price" if np.isnan(v) else f"about {v:,.0f} EUR/month",
     "cost_budget_ratio": lambda v: "budget unknown" if np.isnan(v) else f"{v:.0%} of the budget",
     "free_plan_fits": lambda v: "free plan fits" if v else "no free plan that fits",
     "price_unknown": lambda v: "price unknown" if v else "price known",
+    "presence": lambda v: "market presence unknown" if np.isnan(v) else
+    f"market presence {v:.0f}/5",
+    "platform_fit": lambda v: {1: "built for your platform", -1: "built for other platforms"
+                               }.get(v, "no platform tie"),
     "size_fit": lambda v: "fits your size" if v == 0 else f"size off by {-v:.1f} (log2)",
     "language_fit": lambda v: {1: "interface in your language", -1: "not in your language"}.get(
         v, "language not a criterion"),
@@ -64,14 +68,11 @@ FEATURE_WORDS: dict[str, Callable[[float], str]] = {
     "stack_integrations": lambda v: f"integrates with {v:.0f} tool(s) of your stack",
     "stack_integration_frac": lambda v: "no current stack" if np.isnan(v) else
     f"{v:.0%} of your stack",
-    "redundancy": lambda v: f"{v:.0%} of what it covers you already have",
-    "specialist_overlap": lambda v: f"{v:.0%} of it duplicates a specialist you use",
-    "primary_in_stack": lambda v: "your stack has one of its kind" if v else "new kind of tool",
+    "main_category_in_stack": lambda v: "your stack has one of its kind" if v else
+    "new kind of tool",
     "sector_fit": lambda v: {1: "built for your sector", -1: "built for other sectors"}.get(
         v, "generalist"),
     "goal_fit": lambda v: "no goals given" if np.isnan(v) else f"serves {v:.0%} of your goals",
-    "breadth": lambda v: f"{v:.0f} capabilities",
-    "ecosystem": lambda v: f"{v:.0f} native integrations in the catalog",
     "per_user": lambda v: "priced per user" if v else "flat price",
     "self_hostable": lambda v: "self-hostability unknown" if np.isnan(v) else
     "self-hostable" if v else "cloud only",
@@ -82,7 +83,8 @@ FEATURE_WORDS: dict[str, Callable[[float], str]] = {
 
 # features that are NaN only because the entry leaves a fact unknown
 _FACT_FEATURES = {"free_plan_fits", "size_fit", "language_fit", "eu_fit", "oss_fit",
-                  "ease_of_use", "skill_gap", "sector_fit", "per_user"}
+                  "ease_of_use", "skill_gap", "sector_fit", "per_user", "need_strength",
+                  "presence"}
 
 
 def describe(feature: str, value: float) -> str:
@@ -102,6 +104,7 @@ class ToolContext:
     covers: list[str]
     stack_links: list[str]
     catalog: Catalog
+    need: Need | None = None  # the need this row ranks the tool for
 
 
 def short_name(name: str) -> str:
@@ -118,16 +121,21 @@ def _lang(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
+def _need_label(c: ToolContext) -> str:
+    return c.catalog.taxonomy.label(c.need.id).lower() if c.need else ""
+
+
 def positive_sentence(aspect: str, c: ToolContext) -> str | None:
     """The reason an aspect gives, or None when the facts do not support one."""
     p, t, x = c.profile, c.tool, c.x
-    if aspect == "coverage":
-        musts = [n.id for n in p.needs if n.priority == "must" and n.id in c.covers]
-        if musts:
-            return (f"covers your must-have need {musts[0]}" if len(musts) == 1 else
-                    f"covers your {len(musts)} must-have needs ({', '.join(musts)})")
-        if c.covers:
-            return f"covers {', '.join(c.covers[:3])}"
+    if aspect == "need" and c.need is not None:
+        strength = x["need_strength"]
+        label = _need_label(c)
+        must = " (a must-have)" if c.need.priority == "must" else ""
+        if strength == 3:
+            return f"{label} is what it is built for{must}"
+        if strength == 2:
+            return f"a full {label} module{must}"
         return None
     if aspect == "cost":
         if x["free_plan_fits"]:
@@ -138,8 +146,15 @@ def positive_sentence(aspect: str, c: ToolContext) -> str | None:
             return "has a free plan"
         cost = x["monthly_cost_eur"]
         if not np.isnan(cost) and p.budget_eur_month is not None and cost <= p.budget_eur_month:
-            return f"about {cost:,.0f} EUR/month, within your budget"
+            size = f" for {p.contacts:,} contacts" if p.contacts and t.contact_tiers else ""
+            return f"about {cost:,.0f} EUR/month{size}, within your budget"
         return None
+    if aspect == "presence" and (t.presence or 0) >= 4:
+        return ("a category leader among French SMEs" if t.presence == 5
+                else "widely used by French and European SMEs")
+    if aspect == "platform" and x["platform_fit"] > 0:
+        ours = [i for i in t.platforms if i in c.profile.current_stack]
+        return f"built for {_names(ours, c.catalog)}" if ours else None
     if aspect == "size" and x["size_fit"] == 0:
         return f"made for companies of your size ({t.min_employees:,}-{t.max_employees:,} people)"
     if aspect == "language" and x["language_fit"] > 0:
@@ -153,6 +168,9 @@ def positive_sentence(aspect: str, c: ToolContext) -> str | None:
         return "easy to set up without technical help"
     if aspect == "stack" and c.stack_links:
         return f"integrates with your {_names(c.stack_links, c.catalog)}"
+    if aspect == "breadth" and len(c.covers) > 1:
+        others = [n for n in c.covers if c.need is None or n != c.need.id]
+        return "also covers " + ", ".join(others[:3]) if others else None
     if aspect == "sector" and x["sector_fit"] > 0 and p.sector:
         return f"built for {c.catalog.taxonomy.label(p.sector).lower()}"
     if aspect == "goals" and p.goals and x["goal_fit"] > 0:
@@ -163,8 +181,6 @@ def positive_sentence(aspect: str, c: ToolContext) -> str | None:
                 tax.label(g).lower() for g in served)
     if aspect == "popularity" and x["popularity"] >= 0.5:
         return "widely used (StackShare popularity)"
-    if aspect == "breadth" and x["ecosystem"] >= 5:
-        return f"connects natively with {x['ecosystem']:.0f} other tools of the catalog"
     return None
 
 
@@ -197,24 +213,34 @@ def warning_sentences(c: ToolContext) -> dict[str, str]:
         out["size"] = (f"built for larger companies ({t.min_employees:,}+ employees)"
                        if p.employees < t.min_employees else
                        f"built for smaller teams (up to {t.max_employees:,} employees)")
-    if x["redundancy"] > 0 or x["primary_in_stack"]:
-        out["overlap"] = "overlaps with tools you already use"
+    if x["main_category_in_stack"]:
+        out["overlap"] = "your stack already has a tool of this kind"
+    if c.need is not None and x["need_strength"] == 1:
+        out["need"] = f"only a side feature for {_need_label(c)}: a specialist does more"
+    if c.need is not None and x["plan_upgrade"]:
+        plan = t.plan_price(c.need.id)
+        out.setdefault("need", f"{_need_label(c)} needs a higher plan"
+                       + (f" (from {plan:,.0f} EUR/month)" if plan else ""))
+    if x["platform_fit"] < 0:
+        out["platform"] = "built for " + _names(list(t.platforms[:3]), c.catalog) + \
+            ", not your platform"
     if x["sector_fit"] < 0:
         out["sector"] = "made for other sectors (" + ", ".join((t.sectors or ())[:3]) + ")"
     return out
 
 
 def tool_context(profile: Profile, arrays: CatalogArrays, row: int, x_row: np.ndarray,
-                 covers_row: np.ndarray) -> ToolContext:
-    """The context of one candidate (its catalog row, feature row and coverage row)."""
+                 covers_row: np.ndarray, need: Need | None = None) -> ToolContext:
+    """The context of one candidate (its catalog row, feature row and coverage row), for one
+    need of the profile (its shortlist) or, without ``need``, for the client as a whole."""
     catalog = arrays.catalog
     tool = catalog.tools[row]
     x = {name: float(x_row[i]) for name, i in FEATURE_INDEX.items()}
-    covers = [need.id for need, c in zip(profile.needs, covers_row, strict=True) if c]
+    covers = [n.id for n, c in zip(profile.needs, covers_row, strict=True) if c]
     stack_rows = arrays.rows(profile.current_stack)
     linked = arrays.links(np.array([row]), stack_rows)[0]
     links = [str(arrays.ids[r]) for r, hit in zip(stack_rows, linked, strict=True) if hit]
-    return ToolContext(profile, tool, x, covers, links, catalog)
+    return ToolContext(profile, tool, x, covers, links, catalog, need)
 
 
 def reasons_and_warnings(ctx: ToolContext, contrib: np.ndarray | None,
@@ -233,6 +259,9 @@ def reasons_and_warnings(ctx: ToolContext, contrib: np.ndarray | None,
         by_aspect = {a: 1.0 for a in ASPECTS}
         order = list(ASPECTS)
     reasons: list[str] = []
+    if ctx.need is not None and "need" in order:
+        # a shortlist row's first reason is about that row's need
+        order = ["need", *(a for a in order if a != "need")]
     for aspect in order:
         if by_aspect[aspect] <= 0 and len(reasons) >= 2:
             break

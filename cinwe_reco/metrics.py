@@ -74,3 +74,37 @@ def split_groups(grades: np.ndarray, scores: np.ndarray, group_sizes: np.ndarray
     """Cut flat arrays into per-group (grades, scores) pairs."""
     bounds = np.cumsum(group_sizes)[:-1]
     return list(zip(np.split(grades, bounds), np.split(scores, bounds), strict=True))
+
+
+# --------------------------------------------------------------------------- per-need lists
+
+PER_NEED_METRICS = ("ndcg@5", "ndcg@10", "unjudged@5", "basic@5")
+
+
+def judged_ndcg_at_k(ranked: list[str], judged: dict[str, int], k: int) -> float:
+    """NDCG@k of a shortlist against graded judgments (SPEC section 8): an unjudged tool counts
+    0, and the ideal DCG is over all judged grades, so a judged product the list misses (or
+    the catalog lacks) costs its place. NaN when every judged grade is 0."""
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    gains = np.array([judged.get(t, 0) for t in ranked[:k]], dtype=float)
+    ideal = np.sort(np.array(list(judged.values()), dtype=float))[::-1][:k]
+    idcg = float((ideal * discounts[: len(ideal)]).sum())
+    if idcg == 0:
+        return float("nan")
+    return float((gains * discounts[: len(gains)]).sum()) / idcg
+
+
+def unjudged_share(ranked: list[str], judged: dict[str, int], k: int) -> float:
+    """Share of the first k places held by tools nobody judged (NaN for an empty list)."""
+    head = ranked[:k]
+    return float(sum(t not in judged for t in head)) / len(head) if head else float("nan")
+
+
+def mean_metrics(values: dict[str, list[float]]) -> dict[str, float]:
+    """The mean of each metric's values, skipping undefined (NaN) ones."""
+    out = {}
+    for m, v in values.items():
+        arr = np.array(v, dtype=float)
+        arr = arr[~np.isnan(arr)]
+        out[m] = round(float(arr.mean()), 4) if len(arr) else float("nan")
+    return out

@@ -1,9 +1,10 @@
 """The engine other applications import: ``Recommender.load()``, ``suggest`` and ``explain``.
 
-Data flow for one profile: profile -> candidates -> hard constraints -> features -> model scores
--> shortlists per need -> recommended stack -> reasons -> output (SPEC section 5). A Recommender
-holds only read-only state (catalog arrays and model), so one instance serves many calls from
-several threads.
+Data flow for one profile (each step its own module): profile -> candidates -> hard
+constraints -> features per (need, tool) -> model scores (``scoring``) -> shortlists per need
+(``shortlists``) -> recommended stack (``stack``) -> reasons (``explain``) -> output
+(``results``, ``render``). This module only orchestrates. A Recommender holds only read-only
+state (catalog arrays and model), so one instance serves many calls from several threads.
 """
 
 from __future__ import annotations
@@ -11,191 +12,30 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .baselines import RuleBasedScorer
-from .candidates import Candidates, CatalogArrays, find_candidates
+from .candidates import CatalogArrays
 from .catalog import Catalog, load_catalogs
-from .constraints import constraint_reasons, feasible_mask
-from .errors import CinweError, ModelError, did_you_mean
-from .explain import describe, reasons_and_warnings, short_name, tool_context
-from .features import FEATURE_NAMES, build_features, build_features_batch, single_need_features
+from .costs import tool_costs
+from .errors import CinweError, ModelError, UnknownNeedError, UnknownToolError, did_you_mean
+from .explain import describe, reasons_and_warnings, tool_context
+from .features import FEATURE_INDEX, FEATURE_NAMES
 from .profile import Need, Profile, load_profile
-from .resources import CATALOG_ENV, MODEL_ENV, default_model_dir
-from .stack import StackInput, best_stack, cheapest_cover
+from .resources import CATALOG_ENV, MODEL_ENV, catalog_layers_from_env, default_model_dir
+from .results import Contribution, Excluded, Explanation, Suggestion, Suggestions
+from .scoring import Prepared, Scored, Scorer, prepare, prepare_many, score, score_many
+from .shortlists import Shortlists, build_shortlists
+from .stack import recommend_stack
 
-SUGGESTIONS_SCHEMA = "cinwe-reco/suggestions@1"
 SHORTLIST = 10
-STACK_POOL = 6
 
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One ranked tool with its score, fit, cost, coverage and reasons."""
-
-    rank: int
-    tool_id: str
-    name: str
-    score: float
-    fit: int
-    categories: list[str]
-    covers: list[str]
-    monthly_cost_eur: float | None
-    reasons: list[str]
-    warnings: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The SPEC section 5 form of one suggestion."""
-        return {
-            "rank": self.rank, "tool_id": self.tool_id, "name": self.name, "score": self.score,
-            "fit": self.fit, "categories": list(self.categories), "covers": list(self.covers),
-            "monthly_cost_eur": self.monthly_cost_eur, "reasons": list(self.reasons),
-            "warnings": list(self.warnings),
-        }
-
-
-@dataclass(frozen=True)
-class Stack:
-    """The recommended set of tools."""
-
-    tools: list[str]
-    monthly_cost_eur: float
-    covers: list[str]
-    uncovered: list[str]
-    within_budget: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """The SPEC section 5 form of the stack."""
-        return {"tools": list(self.tools), "monthly_cost_eur": self.monthly_cost_eur,
-                "covers": list(self.covers), "uncovered": list(self.uncovered),
-                "within_budget": self.within_budget}
-
-
-@dataclass(frozen=True)
-class Excluded:
-    """A tool that would have ranked but breaks a hard constraint."""
-
-    tool_id: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The SPEC section 5 form of one exclusion."""
-        return {"tool_id": self.tool_id, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    """The result of ``Recommender.suggest``; ``to_dict()`` is exactly SPEC section 5.
-
-    ``notes`` (budget shortfalls, the cheapest full cover) and ``warnings`` (fallback scorer,
-    changed catalog) are shown by the human formats and printed on standard error by the CLI.
-    ``details`` holds the fit, cost and reasons of every tool shown: the top list and the head
-    of each shortlist. ``need_fit[need][tool]`` is a tool's 0..100 fit for that need alone,
-    the figure its shortlist is ranked by.
-    """
-
-    client: str
-    model: dict[str, Any]
-    suggestions: list[Suggestion]
-    by_need: dict[str, list[str]]
-    stack: Stack
-    excluded: list[Excluded]
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    profile: Profile | None = field(default=None, repr=False, compare=False)
-    details: dict[str, Suggestion] = field(default_factory=dict, repr=False, compare=False)
-    need_fit: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Exactly the ``cinwe-reco/suggestions@1`` object of SPEC section 5."""
-        return {
-            "schema": SUGGESTIONS_SCHEMA,
-            "client": self.client,
-            "model": dict(self.model),
-            "suggestions": [s.to_dict() for s in self.suggestions],
-            "by_need": {k: list(v) for k, v in self.by_need.items()},
-            "stack": self.stack.to_dict(),
-            "excluded": [e.to_dict() for e in self.excluded],
-        }
-
-    def to_frame(self) -> Any:
-        """The suggestions as a pandas DataFrame, one row per tool."""
-        import pandas as pd
-
-        rows = []
-        for s in self.suggestions:
-            d = s.to_dict()
-            d["categories"] = ", ".join(s.categories)
-            d["covers"] = ", ".join(s.covers)
-            d["reasons"] = "; ".join(s.reasons)
-            d["warnings"] = "; ".join(s.warnings)
-            d["in_stack"] = s.tool_id in self.stack.tools
-            rows.append(d)
-        return pd.DataFrame(rows, columns=[
-            "rank", "tool_id", "name", "score", "fit", "categories", "covers",
-            "monthly_cost_eur", "reasons", "warnings", "in_stack"])
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One feature's value and its push on the score, in words."""
-
-    feature: str
-    value: float
-    contribution: float
-    words: str
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a tool ranks where it does, or why it is not suggested at all."""
-
-    tool_id: str
-    name: str
-    status: str  # "ranked" | "excluded" | "in-stack" | "not-candidate"
-    message: str
-    rank: int | None = None
-    candidates: int | None = None
-    score: float | None = None
-    fit: int | None = None
-    contributions: list[Contribution] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The explanation as plain data (``explain --format json``)."""
-        return {
-            "tool_id": self.tool_id, "name": self.name, "status": self.status,
-            "message": self.message, "rank": self.rank, "candidates": self.candidates,
-            "score": self.score, "fit": self.fit,
-            "contributions": [vars(c) for c in self.contributions],
-            "reasons": self.reasons, "warnings": self.warnings,
-        }
-
-
-@dataclass(frozen=True)
-class _Scored:
-    profile: Profile
-    cand: Candidates
-    X: np.ndarray
-    raw: np.ndarray
-    fit: np.ndarray
-    blocked: np.ndarray  # constraint reason or None, per candidate
-    order: np.ndarray  # feasible candidate positions, best first
-
-
-def _split(rows: list[np.ndarray], X: np.ndarray, scores: np.ndarray, arrays: CatalogArrays
-           ) -> list[tuple[list[str], np.ndarray]]:
-    out, start = [], 0
-    for r in rows:
-        out.append((arrays.ids[r].tolist(), scores[start:start + len(r)]))
-        start += len(r)
-    return out
+__all__ = ["CATALOG_ENV", "MODEL_ENV", "Recommender"]
 
 
 class Recommender:
@@ -228,11 +68,11 @@ class Recommender:
             cat = catalog
         else:
             if catalog is None:
-                layers = os.environ.get(CATALOG_ENV, "").split()
+                layers: list[Path | str] = list(catalog_layers_from_env())
             else:
                 layers = [catalog] if isinstance(catalog, str | Path) else list(catalog)
             cat = load_catalogs(layers)
-        warnings: list[str] = []
+        warnings: list[str] = list(cat.warnings)
         explicit = model is not None or bool(os.environ.get(MODEL_ENV))
         path = Path(model) if model is not None else default_model_dir()
         try:
@@ -257,8 +97,15 @@ class Recommender:
         return {"name": self.model.name, "version": self.model.version,
                 "trained_at": self.model.trained_at}
 
-    def _profile(self, profile: Profile | dict | str | Path, needs: Iterable[str] | None
-                 ) -> Profile:
+    @property
+    def scorer(self) -> Scorer:
+        """The model, or the rule-based scorer when none could be loaded."""
+        return self.model if self.model is not None else self._rules
+
+    def profile(self, profile: Profile | dict | str | Path, needs: Iterable[str] | None = None
+                ) -> Profile:
+        """The validated profile, narrowed to ``needs`` when given (a need the profile lacks
+        is added as a must-have)."""
         p = load_profile(profile, self.catalog)
         if not needs:
             return p
@@ -274,56 +121,21 @@ class Recommender:
                 chosen.append(Need("category", need_id, "must"))
             else:
                 known = [*p.need_keys, *tax.capabilities, *tax.categories]
-                raise CinweError(f"--need: unknown need '{need_id}'{did_you_mean(need_id, known)}")
+                raise UnknownNeedError(f"unknown need '{need_id}'{did_you_mean(need_id, known)}")
         return replace(p, needs=tuple(dict.fromkeys(chosen)))
-
-    def _predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(raw scores, 0..100 fit) from the model, or the rule-based scorer without one."""
-        if len(X) == 0:
-            return np.empty(0), np.empty(0)
-        scorer = self.model if self.model is not None else self._rules
-        raw = scorer.predict(X)
-        return raw, scorer.fit_percent(raw)
-
-    def _score(self, profile: Profile) -> _Scored:
-        cand = find_candidates(profile, self.arrays)
-        X = build_features(profile, self.arrays, cand)
-        raw, fit = self._predict(X)
-        blocked = constraint_reasons(profile, self.arrays, cand)
-        feasible = np.flatnonzero(blocked == None)  # noqa: E711
-        # best first; ties broken by catalog order (tool id), so results are reproducible
-        order = feasible[np.lexsort((feasible, -raw[feasible]))] if len(feasible) else feasible
-        return _Scored(profile, cand, X, raw, fit, blocked, order)
-
-    def _need_rankings(self, p: Profile, s: _Scored) -> tuple[list[np.ndarray], np.ndarray]:
-        """For each need, the feasible candidates covering it, best first for that need alone;
-        and the (candidates x needs) fit of each tool for each need it covers (0 elsewhere).
-
-        A shortlist answers "which tool for this need?": each tool is scored as if the need
-        were the client's only (must-have) need, everything else about the client unchanged.
-        All needs are scored in one batch and one booster call.
-        """
-        cand = s.cand
-        positions = [np.flatnonzero(cand.covers[:, j]) for j in range(len(p.needs))]
-        X = np.vstack([single_need_features(s.X[pos], bool(cand.stack_covers[j]),
-                                            bool(cand.stack_specialist[j]))
-                       for j, pos in enumerate(positions)]) if positions else s.X[:0]
-        raw, fit = self._predict(X)
-        need_fit = np.zeros((len(cand), len(p.needs)))
-        orders, start = [], 0
-        for j, pos in enumerate(positions):
-            end = start + len(pos)
-            need_fit[pos, j] = np.clip(fit[start:end], 0, 100) / 100.0
-            ok = s.blocked[pos] == None  # noqa: E711
-            pos, r = pos[ok], raw[start:end][ok]
-            orders.append(pos[np.lexsort((pos, -r))])
-            start = end
-        return orders, need_fit
 
     def _contributions(self, X: np.ndarray) -> np.ndarray | None:
         if self.model is None or len(X) == 0:
             return None
         return self.model.contributions(X)
+
+    def _costs(self, prep: Prepared) -> np.ndarray:
+        """Each candidate's monthly cost for all the client's needs it serves."""
+        p = prep.profile
+        _, full = tool_costs(self.arrays, prep.cand.rows, prep.cand.covers,
+                             self.arrays.need_columns(p), p.users,
+                             np.nan if p.contacts is None else float(p.contacts))
+        return full
 
     # ------------------------------------------------------------------ suggest
 
@@ -336,179 +148,131 @@ class Recommender:
         fit, cost and reasons of the first N tools of every shortlist (for tables).
         """
         if top < 1:
-            raise CinweError(f"--top: expected a whole number >= 1, got {top}")
-        p = self._profile(profile, needs)
-        s = self._score(p)
-        arrays, cand = self.arrays, s.cand
-        ids = arrays.ids[cand.rows]
-        cost = s.X[:, FEATURE_NAMES.index("monthly_cost_eur")]
+            raise CinweError(f"expected a number of suggestions >= 1, got {top}")
+        p = self.profile(profile, needs)
+        return self._result(score(prepare(p, self.arrays), self.scorer), top,
+                            shortlist_details)
 
-        need_orders, need_fit = self._need_rankings(p, s)
+    def _result(self, scored: Scored, top: int, shortlist_details: int) -> Suggestions:
+        prep = scored.prep
+        p, cand, arrays = prep.profile, prep.cand, self.arrays
+        ids = arrays.ids[cand.rows]
+        lists = build_shortlists(scored)
+        cost = self._costs(prep)
         by_need: dict[str, list[str]] = {}
-        shortlist_pos: list[int] = []
-        for need, ranked in zip(p.needs, need_orders, strict=True):
+        shortlist_pairs: list[tuple[int, int]] = []
+        for j, (need, ranked) in enumerate(zip(p.needs, lists.orders, strict=True)):
             by_need[need.id] = [str(ids[i]) for i in ranked[:SHORTLIST]]
-            shortlist_pos += [int(i) for i in ranked[:shortlist_details]]
-        top_pos = [int(i) for i in s.order[:top]]
-        stack, notes = self._stack(p, s, cost, need_orders, need_fit)
+            shortlist_pairs += [(int(i), j) for i in ranked[:shortlist_details]]
+        top_pos = [int(i) for i in lists.top(top)]
+        stack, notes = recommend_stack(p, arrays, cand, lists, cost)
         index_of = {str(t): i for i, t in enumerate(ids)}
         stack_pos = [index_of[t] for t in stack.tools]
-        # details (fit, cost, reasons) for the top list, the stack and the shortlists' heads
-        detail_pos = list(dict.fromkeys(top_pos + stack_pos + shortlist_pos))
-        rank_of = {int(pos): r for r, pos in enumerate(s.order, start=1)}
-        contrib = self._contributions(s.X[detail_pos])
+        rank_of = {int(pos): r for r, pos in enumerate(lists.order, start=1)}
+
+        # details (fit, cost, reasons): whole-client rows for the top list and the stack,
+        # per-need rows for the heads of the shortlists (the reasons are about that need)
+        wanted: list[tuple[int, int | None]] = [(pos, None) for pos in dict.fromkeys(
+            top_pos + stack_pos)] + shortlist_pairs
+        x_rows = [self._best_pair(lists, pos, need) for pos, need in wanted]
+        contrib = self._contributions(prep.X[x_rows]) if x_rows else None
         details: dict[str, Suggestion] = {}
-        for k, pos in enumerate(detail_pos):
-            ctx = tool_context(p, arrays, int(cand.rows[pos]), s.X[pos], cand.covers[pos])
+        need_details: dict[str, dict[str, Suggestion]] = {}
+        for k, ((pos, need_j), x_row) in enumerate(zip(wanted, x_rows, strict=True)):
+            need = p.needs[need_j] if need_j is not None else p.needs[
+                int(prep.pairs.need[x_row])]
+            ctx = tool_context(p, arrays, int(cand.rows[pos]), prep.X[x_row], cand.covers[pos],
+                               need)
             reasons, warns = reasons_and_warnings(ctx, None if contrib is None else contrib[k])
             tool = ctx.tool
-            c = cost[pos]
-            details[tool.id] = Suggestion(
-                rank=rank_of[pos], tool_id=tool.id, name=tool.name,
-                score=round(float(s.raw[pos]), 4),
-                fit=int(round(float(np.clip(s.fit[pos], 0, 100)))),
-                categories=list(tool.categories), covers=ctx.covers,
+            if need_j is None:
+                c = cost[pos]
+                fit = 100.0 * lists.overall[pos]
+            else:
+                c = prep.X[x_row, FEATURE_INDEX["monthly_cost_eur"]]
+                fit = 100.0 * lists.need_fit[pos, need_j]
+            item = Suggestion(
+                rank=rank_of.get(pos, 0), tool_id=tool.id, name=tool.name,
+                score=round(float(lists.overall[pos] if need_j is None else
+                                  scored.raw[x_row]), 4),
+                fit=int(round(fit)), categories=list(tool.categories), covers=ctx.covers,
                 monthly_cost_eur=None if np.isnan(c) else round(float(c), 2),
                 reasons=reasons, warnings=warns)
+            if need_j is None:
+                details[tool.id] = item
+            else:
+                need_details.setdefault(need.id, {})[tool.id] = item
         suggestions = [details[str(ids[pos])] for pos in top_pos]
-
-        excluded = self._excluded(p, s, top)
-        fits = {need.id: {str(ids[i]): int(round(100 * need_fit[i, j]))
-                          for i in need_orders[j][:max(SHORTLIST, shortlist_details)]}
+        excluded = self._excluded(scored, lists, top)
+        fits = {need.id: {str(ids[i]): int(round(100 * lists.need_fit[i, j]))
+                          for i in lists.orders[j][:max(SHORTLIST, shortlist_details)]}
                 for j, need in enumerate(p.needs)}
         return Suggestions(p.client, self.model_info, suggestions, by_need, stack, excluded,
-                           notes, list(self.warnings), p, details, fits)
+                           notes, list(self.warnings), p, details, fits, need_details)
 
-    def _excluded(self, p: Profile, s: _Scored, top: int) -> list[Excluded]:
-        """Tools a hard constraint (or the current stack) keeps out, that would have ranked."""
-        cand, ids = s.cand, self.arrays.ids[s.cand.rows]
+    @staticmethod
+    def _best_pair(lists: Shortlists, pos: int, need: int | None) -> int:
+        """The feature row of a candidate for one need, or for its best-fitting need."""
+        if need is not None:
+            return int(lists.pair_row[pos, need])
+        rows = lists.pair_row[pos]
+        served = np.flatnonzero(rows >= 0)
+        best = served[np.argmax(lists.need_fit[pos, served])]
+        return int(rows[best])
+
+    def _excluded(self, scored: Scored, lists: Shortlists, top: int) -> list[Excluded]:
+        """Tools a hard constraint (or the current stack) keeps out, that would have ranked:
+        among the ``top`` overall or the first five of a need's list had they been allowed."""
+        prep = scored.prep
+        p, cand = prep.profile, prep.cand
+        ids = self.arrays.ids[cand.rows]
         out: list[Excluded] = []
         for tool_id in p.current_stack:
+            if tool_id in p.exclude:
+                continue
             tool = self.catalog.get(tool_id)
             if any(n.id in tool.capabilities or n.id in tool.categories for n in p.needs):
                 out.append(Excluded(tool_id, "already in your current stack"))
-        blocked = np.flatnonzero(s.blocked != None)  # noqa: E711
-        if not len(blocked):
+        blocked = np.flatnonzero(~prep.feasible)
+        if not len(blocked) or not len(scored.raw):
             return out
-        everyone = np.lexsort((np.arange(len(s.raw)), -s.raw))
-        rank_all = np.empty(len(s.raw), dtype=np.int64)
-        rank_all[everyone] = np.arange(len(s.raw))
+        # everyone's best per-need score, as if no constraint applied
+        best = np.full(len(cand.rows), -np.inf)
+        np.maximum.at(best, prep.pairs.position, scored.raw)
+        everyone = np.lexsort((np.arange(len(best)), -best))
+        rank_all = np.empty(len(best), dtype=np.int64)
+        rank_all[everyone] = np.arange(len(best))
         would_rank = rank_all[blocked] < top
-        for j in range(cand.covers.shape[1]):
-            members = everyone[cand.covers[everyone, j]][:5]
-            would_rank |= np.isin(blocked, members)
+        pairs = prep.pairs
+        for j in range(len(p.needs)):
+            sel = np.flatnonzero(pairs.need == j)
+            head = pairs.position[sel][np.argsort(-scored.raw[sel], kind="stable")][:5]
+            would_rank |= np.isin(blocked, head)
         for pos in blocked[would_rank][np.argsort(rank_all[blocked[would_rank]])]:
-            out.append(Excluded(str(ids[pos]), str(s.blocked[pos])))
+            out.append(Excluded(str(ids[pos]), str(prep.blocked[pos])))
         return out
-
-    def _stack(self, p: Profile, s: _Scored, cost: np.ndarray, need_orders: list[np.ndarray],
-               need_fit: np.ndarray) -> tuple[Stack, list[str]]:
-        cand = s.cand
-        n_needs = len(p.needs)
-        budget = p.budget_eur_month
-        pool: list[int] = []
-        per_need: list[list[int]] = []
-        for ranked in need_orders:
-            if budget is not None:
-                ranked = ranked[~np.isnan(cost[ranked])]  # a stack within budget needs prices
-            picks = []
-            for pos in ranked[:STACK_POOL]:
-                if pos not in pool:
-                    pool.append(int(pos))
-                picks.append(pool.index(int(pos)))
-            per_need.append(picks)
-        pool_arr = np.array(pool, dtype=np.int64)
-        rows = cand.rows[pool_arr] if len(pool) else np.empty(0, np.int64)
-        stack_rows = cand.stack_rows
-        inp = StackInput(
-            priorities=[n.priority for n in p.needs],
-            weights=np.array([n.weight for n in p.needs]),
-            covers=cand.covers[pool_arr] if len(pool) else np.zeros((0, n_needs), bool),
-            fit=need_fit[pool_arr] if len(pool) else np.zeros((0, n_needs)),
-            cost=cost[pool_arr] if len(pool) else np.empty(0),
-            pair_links=self.arrays.links(rows, rows),
-            stack_links=self.arrays.links(rows, stack_rows).sum(axis=1),
-            already_covered=cand.stack_covers,
-            budget=budget, strict=p.budget_mode == "strict", candidates_per_need=per_need,
-        )
-        result = best_stack(inp)
-        ids = self.arrays.ids
-        chosen_rows = [int(rows[i]) for i in result.chosen]
-        total = float(np.nansum(inp.cost[result.chosen])) if result.chosen else 0.0
-        open_needs = result.covered | cand.stack_covers
-        covered = [n.id for n, c in zip(p.needs, result.covered, strict=True) if c]
-        uncovered = [n.id for n, c in zip(p.needs, open_needs, strict=True) if not c]
-        notes: list[str] = []
-        need_matrix = self.arrays.need_matrix(p) if cand.stack_covers.any() else None
-        for j in np.flatnonzero(cand.stack_covers & ~result.covered):
-            owners = [short_name(self.catalog.tools[r].name) for r in stack_rows
-                      if need_matrix[r, j]]
-            notes.append(f"{p.needs[j].id} is already covered by your current stack "
-                         f"({', '.join(owners)})")
-        if result.unknown_cost:
-            notes.append("the stack includes a tool without a public price: its cost is not "
-                         "counted in the total")
-        missing_musts = [j for j, n in enumerate(p.needs)
-                         if n.priority == "must" and not open_needs[j]]
-        if missing_musts:
-            names = ", ".join(p.needs[j].id for j in missing_musts)
-            no_tool = [p.needs[j].id for j in missing_musts if not per_need[j]]
-            if no_tool:
-                notes.append(f"no tool that meets your constraints covers the must-have "
-                             f"need(s) {', '.join(no_tool)}")
-            musts = [j for j, n in enumerate(p.needs)
-                     if n.priority == "must" and per_need[j] and not cand.stack_covers[j]]
-            full = cheapest_cover(inp, musts) if musts and len(no_tool) < len(missing_musts) \
-                else None
-            if full is not None and budget is not None:
-                tools = ", ".join(str(ids[rows[i]]) for i in full[1])
-                notes.append(f"the must-have need(s) {names} cannot all be covered within the "
-                             f"budget of {budget:,.0f} EUR/month; the cheapest full cover costs "
-                             f"{full[0]:,.0f} EUR/month ({tools})")
-        stack = Stack(
-            tools=[str(ids[r]) for r in chosen_rows], monthly_cost_eur=round(total, 2),
-            covers=covered, uncovered=uncovered,
-            within_budget=budget is None or total <= budget + 1e-9,
-        )
-        return stack, notes
 
     # ------------------------------------------------------------------ batch
 
+    def suggest_batch(self, profiles: list[Profile], top: int = 10,
+                      shortlist_details: int = 0) -> list[Suggestions]:
+        """``suggest`` for many validated profiles, their features built in one batch and
+        scored in one model call (what the local and the Dask batch engines run)."""
+        preps = prepare_many(profiles, self.arrays)
+        return [self._result(s, top, shortlist_details) for s in score_many(preps, self.scorer)]
+
     def score_batch(self, profiles: Iterable[Profile | dict | str | Path], chunk: int = 200
                     ) -> list[tuple[list[str], np.ndarray]]:
-        """Model scores of every feasible candidate of many profiles.
-
-        For bulk re-scoring of a client base. Features are built per profile (vectorized over
-        its candidates) and scored a chunk of profiles at a time; the booster scores one chunk
-        in a worker thread (LightGBM releases the GIL) while the next chunk's features are
-        built. Returns (tool ids, scores) per profile, in input order.
-        """
-        def features(batch: list) -> tuple[list[np.ndarray], np.ndarray]:
-            loaded, cands = [], []
-            for profile in batch:
-                p = load_profile(profile, self.catalog)
-                cand = find_candidates(p, self.arrays)
-                loaded.append(p)
-                cands.append(cand.subset(feasible_mask(p, self.arrays, cand)))
-            return [c.rows for c in cands], build_features_batch(loaded, self.arrays, cands)
-
-        def score(X: np.ndarray) -> np.ndarray:
-            if self.model is None:
-                return self._rules.predict(X)
-            return self.model.booster.predict(X, num_threads=min(2, os.cpu_count() or 1))
-
-        items = list(profiles)
-        chunks = [items[k:k + chunk] for k in range(0, len(items), chunk)]
+        """Each profile's feasible candidates and their overall scores (best per-need fit
+        weighted by priority), for bulk re-scoring of a client base; in input order."""
+        items = [load_profile(x, self.catalog) for x in profiles]
         out: list[tuple[list[str], np.ndarray]] = []
-        with ThreadPoolExecutor(max_workers=1) as scorer:
-            pending = None
-            for batch in chunks:
-                rows, X = features(batch)
-                if pending is not None:
-                    out += _split(*pending[0], pending[1].result(), self.arrays)
-                pending = ((rows, X), scorer.submit(score, X))
-            if pending is not None:
-                out += _split(*pending[0], pending[1].result(), self.arrays)
+        for k in range(0, len(items), chunk):
+            preps = prepare_many(items[k:k + chunk], self.arrays)
+            for s in score_many(preps, self.scorer):
+                lists = build_shortlists(s)
+                ids = self.arrays.ids[s.prep.cand.rows[lists.order]]
+                out.append(([str(i) for i in ids], lists.overall[lists.order]))
         return out
 
     def suggest_many(self, profiles: Iterable[Profile | dict | str | Path], top: int = 10,
@@ -536,47 +300,62 @@ class Recommender:
 
     def explain(self, profile: Profile | dict | str | Path, tool: str,
                 needs: Iterable[str] | None = None) -> Explanation:
-        """Why ``tool`` (an id or a name) ranks where it does for this profile, or why not."""
-        p = self._profile(profile, needs)
+        """Why ``tool`` (an id or a name) ranks where it does for this profile, or why not.
+
+        The explanation is for the need where the tool does best (or the one given).
+        """
+        p = self.profile(profile, needs)
         tool_id = self.catalog.resolve(tool)
         if tool_id is None:
-            from .errors import UnknownToolError
-
             raise UnknownToolError(self.catalog.unknown_message(tool))
         entry = self.catalog.get(tool_id)
-        if tool_id in p.current_stack:
+        if tool_id in p.current_stack and tool_id not in p.exclude:
             return Explanation(tool_id, entry.name, "in-stack",
                                f"{entry.name} is already in your current stack, so it is not "
                                "suggested again")
-        s = self._score(p)
-        cand = s.cand
-        positions = np.flatnonzero(cand.rows == self.catalog.index[tool_id])
+        scored = score(prepare(p, self.arrays), self.scorer)
+        prep = scored.prep
+        positions = np.flatnonzero(prep.cand.rows == self.catalog.index[tool_id])
         if not len(positions):
+            if entry.requires and any(n.id in entry.capabilities or n.id in entry.categories
+                                      for n in p.needs):
+                hosts = ", ".join(entry.requires)
+                return Explanation(tool_id, entry.name, "not-candidate",
+                                   f"not a candidate: it runs only inside {hosts}, which is not "
+                                   "in your current stack")
             cats = ", ".join(entry.categories)
             return Explanation(tool_id, entry.name, "not-candidate",
                                f"not a candidate: covers none of the needs "
                                f"({', '.join(p.need_keys)}); it covers the categories {cats}")
         pos = int(positions[0])
-        contrib_matrix = self._contributions(s.X[[pos]])
+        lists = build_shortlists(scored)
+        own = np.flatnonzero(prep.pairs.position == pos)
+        x_row = int(own[np.argmax(scored.raw[own])])
+        need_j = int(prep.pairs.need[x_row])
+        need = p.needs[need_j]
+        contrib_matrix = self._contributions(prep.X[[x_row]])
         contrib = None if contrib_matrix is None else contrib_matrix[0]
-        ctx = tool_context(p, self.arrays, int(cand.rows[pos]), s.X[pos], cand.covers[pos])
+        ctx = tool_context(p, self.arrays, int(prep.cand.rows[pos]), prep.X[x_row],
+                           prep.cand.covers[pos], need)
         reasons, warns = reasons_and_warnings(ctx, contrib)
         contributions = []
         for i, name in enumerate(FEATURE_NAMES):
-            value = float(s.X[pos, i])
+            value = float(prep.X[x_row, i])
             push = float(contrib[i]) if contrib is not None else 0.0
             contributions.append(Contribution(name, value, round(push, 4),
                                               describe(name, value)))
         if contrib is not None:
             contributions.sort(key=lambda c: -abs(c.contribution))
-        fit = int(round(float(np.clip(s.fit[pos], 0, 100))))
-        score = round(float(s.raw[pos]), 4)
-        if s.blocked[pos] is not None:
-            return Explanation(tool_id, entry.name, "excluded",
-                               f"excluded: {s.blocked[pos]}", None, len(s.order), score, fit,
-                               contributions, reasons, warns)
-        rank = int(np.flatnonzero(s.order == pos)[0]) + 1
+        fit = int(round(float(scored.fit[x_row])))
+        raw = round(float(scored.raw[x_row]), 4)
+        if prep.blocked[pos] is not None or not prep.pair_ok[x_row]:
+            why = prep.blocked[pos] or "over the strict budget for this need (budget: strict)"
+            return Explanation(tool_id, entry.name, "excluded", f"excluded: {why}", None,
+                               len(lists.orders[need_j]), raw, fit, contributions, reasons,
+                               warns, need.id)
+        order = lists.orders[need_j]
+        rank = int(np.flatnonzero(order == pos)[0]) + 1
         return Explanation(tool_id, entry.name, "ranked",
-                           f"ranked {rank} of {len(s.order)} candidates (score {score}, "
-                           f"fit {fit}/100)", rank, len(s.order), score, fit, contributions,
-                           reasons, warns)
+                           f"ranked {rank} of {len(order)} for {need.id} (score {raw}, "
+                           f"fit {fit}/100)", rank, len(order), raw, fit, contributions,
+                           reasons, warns, need.id)

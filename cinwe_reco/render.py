@@ -15,7 +15,7 @@ from .catalog import Catalog, Tool
 from .codes import LANGUAGE_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .recommender import Suggestions
+    from .results import Suggestions
 
 WIDTH = 100
 
@@ -130,6 +130,11 @@ def _context_lines(result: Suggestions) -> list[str]:
     return lines
 
 
+def _detail(result: Suggestions, need_id: str, tool_id: str) -> Any:
+    """A shortlist row's fit, cost and reasons for that need (or, failing that, overall)."""
+    return result.need_details.get(need_id, {}).get(tool_id) or result.details.get(tool_id)
+
+
 def _stack_lines(result: Suggestions) -> list[str]:
     st = result.stack
     names = ", ".join(result.details[t].name if t in result.details else t for t in st.tools)
@@ -156,7 +161,7 @@ def suggestions_table(result: Suggestions, per_need: int = 5) -> str:
             out.append(f"  {'#':>3} {'tool':<24} {'fit':>3} {'EUR/mo':>7}  top reason")
         fits = result.need_fit.get(need_id, {})
         for position, tool_id in enumerate(tool_ids[:per_need], start=1):
-            d = result.details.get(tool_id)
+            d = _detail(result, need_id, tool_id)
             if d is None:  # computed without shortlist details: the id is all we know here
                 out.append(f"  {'':>3} {_clip(tool_id, 24):<24} (shortlist position {position})")
                 continue
@@ -199,7 +204,7 @@ def suggestions_markdown(result: Suggestions, per_need: int = 5) -> str:
         out += ["| # | tool | fit | EUR/month | top reason |", "|---|---|---|---|---|"]
         fits = result.need_fit.get(need_id, {})
         for position, tool_id in enumerate(tool_ids[:per_need], start=1):
-            d = result.details.get(tool_id)
+            d = _detail(result, need_id, tool_id)
             if d is not None:
                 out.append(f"| {position} | {d.name} | {fits.get(tool_id, d.fit)} | "
                            f"{money(d.monthly_cost_eur)} | {d.reasons[0] if d.reasons else ''} |")
@@ -241,7 +246,7 @@ def suggestions_csv_rows(result: Suggestions) -> list[dict[str, Any]]:
     for need_id, tool_ids in result.by_need.items():
         fits = result.need_fit.get(need_id, {})
         for position, tool_id in enumerate(tool_ids, start=1):
-            d = result.details.get(tool_id)
+            d = _detail(result, need_id, tool_id)
             if d is not None:
                 row("by_need", need_id, d, rank=position, fit=fits.get(tool_id, d.fit))
             else:

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .candidates import Candidates, CatalogArrays
+from .profile import Profile
+from .results import Stack
+from .shortlists import Shortlists
+
 COVER_VALUE = {"must": 1_000_000.0, "should": 1_000.0, "nice": 1.0}
 FLEX_OVERRUN = 0.20
 OVERRUN_PENALTY = 2_000.0  # per budget's worth over: 20% over costs less than half a should-need
@@ -214,3 +219,86 @@ def cheapest_cover(inp: StackInput, needs: list[int]) -> tuple[float, list[int]]
 
     search(0, [], 0.0)
     return best
+
+
+STACK_POOL = 6
+
+
+def recommend_stack(profile: Profile, arrays: CatalogArrays, cand: Candidates,
+                    lists: Shortlists, cost: np.ndarray) -> tuple[Stack, list[str]]:
+    """The recommended stack of a profile and the notes that explain its gaps.
+
+    The pool is the best ``STACK_POOL`` tools of each need's shortlist (those with a price
+    when there is a budget); ``cost`` is each candidate's monthly cost for the needs it serves.
+    """
+    from .explain import short_name
+
+    p = profile
+    n_needs = len(p.needs)
+    budget = p.budget_eur_month
+    pool: list[int] = []
+    per_need: list[list[int]] = []
+    for ranked in lists.orders:
+        if budget is not None:
+            ranked = ranked[~np.isnan(cost[ranked])]  # a stack within budget needs prices
+        picks = []
+        for pos in ranked[:STACK_POOL]:
+            if pos not in pool:
+                pool.append(int(pos))
+            picks.append(pool.index(int(pos)))
+        per_need.append(picks)
+    pool_arr = np.array(pool, dtype=np.int64)
+    rows = cand.rows[pool_arr] if len(pool) else np.empty(0, np.int64)
+    stack_rows = cand.stack_rows
+    served = lists.need_fit[pool_arr] > 0 if len(pool) else np.zeros((0, n_needs), bool)
+    inp = StackInput(
+        priorities=[n.priority for n in p.needs],
+        weights=np.array([n.weight for n in p.needs]),
+        covers=served,
+        fit=lists.need_fit[pool_arr] if len(pool) else np.zeros((0, n_needs)),
+        cost=cost[pool_arr] if len(pool) else np.empty(0),
+        pair_links=arrays.links(rows, rows),
+        stack_links=arrays.links(rows, stack_rows).sum(axis=1),
+        already_covered=cand.stack_covers,
+        budget=budget, strict=p.budget_mode == "strict", candidates_per_need=per_need,
+    )
+    result = best_stack(inp)
+    ids = arrays.ids
+    catalog = arrays.catalog
+    chosen_rows = [int(rows[i]) for i in result.chosen]
+    total = float(np.nansum(inp.cost[result.chosen])) if result.chosen else 0.0
+    open_needs = result.covered | cand.stack_covers
+    covered = [n.id for n, c in zip(p.needs, result.covered, strict=True) if c]
+    uncovered = [n.id for n, c in zip(p.needs, open_needs, strict=True) if not c]
+    notes: list[str] = []
+    need_matrix = arrays.need_matrix(p) if cand.stack_covers.any() else None
+    for j in np.flatnonzero(cand.stack_covers & ~result.covered):
+        owners = [short_name(catalog.tools[r].name) for r in stack_rows if need_matrix[r, j]]
+        notes.append(f"{p.needs[j].id} is already covered by your current stack "
+                     f"({', '.join(owners)})")
+    if result.unknown_cost:
+        notes.append("the stack includes a tool without a public price: its cost is not "
+                     "counted in the total")
+    missing_musts = [j for j, n in enumerate(p.needs)
+                     if n.priority == "must" and not open_needs[j]]
+    if missing_musts:
+        names = ", ".join(p.needs[j].id for j in missing_musts)
+        no_tool = [p.needs[j].id for j in missing_musts if not per_need[j]]
+        if no_tool:
+            notes.append(f"no tool that meets your constraints covers the must-have "
+                         f"need(s) {', '.join(no_tool)}")
+        musts = [j for j, n in enumerate(p.needs)
+                 if n.priority == "must" and per_need[j] and not cand.stack_covers[j]]
+        full = cheapest_cover(inp, musts) if musts and len(no_tool) < len(missing_musts) \
+            else None
+        if full is not None and budget is not None:
+            tools = ", ".join(str(ids[rows[i]]) for i in full[1])
+            notes.append(f"the must-have need(s) {names} cannot all be covered within the "
+                         f"budget of {budget:,.0f} EUR/month; the cheapest full cover costs "
+                         f"{full[0]:,.0f} EUR/month ({tools})")
+    stack = Stack(
+        tools=[str(ids[r]) for r in chosen_rows], monthly_cost_eur=round(total, 2),
+        covers=covered, uncovered=uncovered,
+        within_budget=budget is None or total <= budget + 1e-9,
+    )
+    return stack, notes

@@ -1,9 +1,11 @@
 """Training: LambdaRank on the training folder, written as a verified model folder.
 
-One query group per profile; simulated profiles are split by group (80% train, 10% validation
-for early stopping on NDCG@10, 10% held out); recorded outcomes (feedback) are trained on with a
-higher weight; the hand-written expert set is never trained on. Same data and seed give the same
-model and metrics.
+One query group per (profile, need), the unit ``by_need`` serves. The expert judgments of
+``expert/train`` are the main labels (weight 3), split by profile: 80% for training, 20% for
+early stopping on NDCG@10 and for the fit calibration. Simulated groups (weight 1) add what
+experts cannot judge at scale; 10% of their profiles are held out. Recorded outcomes
+(feedback) weigh 5. The frozen expert test set (``expert/test``) is never trained on, only
+measured on. Same data and seed give the same model and metrics.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
+from .candidates import CatalogArrays
 from .catalog import Catalog
-from .errors import CinweError
-from .evaluate import compare, metrics_table
+from .errors import CinweError, TrainingDataError
+from .evaluate import TEST_FOLDER, CalibratedScorer, compare, metrics_table
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, FEATURES
 from .files import atomic_folder, refuse_existing
 from .ranker import (
@@ -34,7 +37,14 @@ from .ranker import (
     read_metadata,
     sha256_file,
 )
-from .training_data import data_fingerprint, load_training_data, split_simulated, stack_groups
+from .training_data import (
+    Problems,
+    data_fingerprint,
+    load_expert,
+    load_training_data,
+    split_by_profile,
+    stack_groups,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -74,12 +84,18 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     say = progress or (lambda stage, i, n: None)
     started = time.perf_counter()
     say("loading training data", 0, 1)
-    data = load_training_data(data_dir, catalog)
-    train, valid, test = split_simulated(data["simulated"], seed)
-    train = train + data["feedback"]
+    arrays = CatalogArrays(catalog)
+    problems = Problems()
+    data = load_training_data(data_dir, catalog, arrays, problems)
+    sim_train, sim_valid, sim_test = split_by_profile(data["simulated"], seed)
+    exp_train, exp_valid, _ = split_by_profile(data["expert"], seed, valid=2, test=0)
+    train = sim_train + exp_train + data["feedback"]
+    # early stopping and calibration on expert judgments where there are any
+    valid = exp_valid if exp_valid else sim_valid
     if len(train) < 2 or not valid:
-        raise CinweError(f"{data_dir}: not enough training profiles ({len(train)} for training, "
-                         f"{len(valid)} for validation); run `python training/simulate.py`")
+        raise TrainingDataError(
+            f"{data_dir}: not enough training groups ({len(train)} for training, {len(valid)} "
+            "for validation); add expert judgments or run `python training/simulate.py`")
     X, y, sizes, w = stack_groups(train)
     Xv, yv, sizes_v, _ = stack_groups(valid)
 
@@ -92,8 +108,11 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     say("evaluating", 0, 1)
     booster = ranker.booster_
     best = ranker.best_iteration_
-    metrics = compare(lambda m: booster.predict(m, num_iteration=best), test, data["expert"])
     cal = calibration(booster.predict(Xv, num_iteration=best), yv)
+    scorer = CalibratedScorer(lambda m: booster.predict(m, num_iteration=best), cal)
+    test_dir = Path(data_dir) / TEST_FOLDER
+    expert_test = load_expert(test_dir, catalog, arrays, problems) if test_dir.is_dir() else []
+    metrics = compare(scorer, sim_test, expert_test, test_dir, catalog, arrays)
 
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     model_name = name or out.name
@@ -108,11 +127,13 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         "catalog_tools": len(catalog),
         "training_data_fingerprint": data_fingerprint(Path(data_dir)),
         "data": {
-            "simulated_profiles": len(data["simulated"]),
-            "expert_profiles": len(data["expert"]),
-            "feedback_profiles": len(data["feedback"]),
-            "train_groups": len(train), "valid_groups": len(valid), "test_groups": len(test),
-            "train_pairs": int(len(y)),
+            "simulated_groups": len(data["simulated"]),
+            "expert_groups": len(data["expert"]),
+            "feedback_groups": len(data["feedback"]),
+            "expert_test_groups": len(expert_test),
+            "train_groups": len(train), "valid_groups": len(valid),
+            "simulated_test_groups": len(sim_test), "train_pairs": int(len(y)),
+            "unusable_records": len(problems.items),
         },
         "metrics": metrics,
         "params": {**ranker.get_params(), "objective": "lambdarank"},
@@ -135,20 +156,25 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
                                          + "\n", encoding="utf-8")
         (tmp / CARD_FILE).write_text(model_card(metadata), encoding="utf-8")
     metadata["previous_metrics"] = previous.get("metrics") if previous else None
+    metadata["problems"] = problems.items
     return metadata
 
 
 def metric_changes(metadata: dict[str, Any]) -> list[str]:
-    """Lines 'expert ndcg@10: 0.71 -> 0.74 (+0.03)' against the replaced model."""
+    """Lines 'per-need ndcg@5: 0.71 -> 0.74 (+0.03)' against the replaced model."""
     before = metadata.get("previous_metrics")
     if not before:
         return []
     lines = []
-    for s in ("simulated", "expert"):
-        for m, new in metadata["metrics"][s]["model"].items():
-            old = before.get(s, {}).get("model", {}).get(m)
-            if old is not None:
-                lines.append(f"{s} {m}: {old:.4f} -> {new:.4f} ({new - old:+.4f})")
+    pairs = [("per-need", metadata["metrics"].get("per_need", {}).get("model", {}),
+              before.get("per_need", {}).get("model", {}))]
+    pairs += [(s, metadata["metrics"][s]["model"], before.get(s, {}).get("model", {}))
+              for s in ("simulated", "expert") if s in metadata["metrics"]]
+    for name, now, then in pairs:
+        for m, new in now.items():
+            old = then.get(m)
+            if isinstance(new, float) and isinstance(old, float):
+                lines.append(f"{name} {m}: {old:.4f} -> {new:.4f} ({new - old:+.4f})")
     return lines
 
 
@@ -160,32 +186,39 @@ def model_card(meta: dict[str, Any]) -> str:
 
 - version {meta['version']}, trained {meta['trained_at']}, seed {meta['seed']}
 - LightGBM LambdaRank ({meta['params']['n_estimators']} rounds at most, early stopping on
-  NDCG@10 of validation groups: best iteration {meta['best_iteration']})
+  NDCG@10 of validation groups: best iteration {meta['best_iteration']}); one query group per
+  (client profile, need): the unit of the per-need shortlists
 - catalog fingerprint `{meta['catalog_fingerprint'][:16]}` ({meta['catalog_tools']} tools), training
   data fingerprint `{meta['training_data_fingerprint'][:16]}`
 
 ## Data
 
-- {d['simulated_profiles']:,} **simulated** profiles (training/simulate.py: a seeded population of
-  French SMEs graded by a documented expert utility with per-tool latent quality and noise):
-  {d['train_groups']:,} query groups for training, {d['valid_groups']:,} for early stopping,
-  {d['test_groups']:,} held out; {d['train_pairs']:,} (profile, tool) pairs trained on.
-- {d['feedback_profiles']:,} profiles with **recorded outcomes** (cinwe-reco feedback add),
-  weight 5.
-- {d['expert_profiles']:,} **expert** profiles judged by hand from the products' facts: never
-  trained on, a check outside the simulator.
+- {d['expert_groups']:,} **expert** (profile, need) groups judged by hand from the products'
+  facts (training/data/expert/train): the main labels, weight 3; a fifth of their profiles is
+  kept for early stopping and the fit calibration.
+- {d['simulated_groups']:,} **simulated** groups (training/simulate.py, SIMULATED: a seeded
+  population of French SMEs graded by a documented utility built on the catalog's v2 facts),
+  weight 1; {d['simulated_test_groups']:,} held out.
+- {d['feedback_groups']:,} groups of **recorded outcomes** (cinwe-reco feedback add), weight 5.
+- {d['train_groups']:,} groups and {d['train_pairs']:,} (need, tool) pairs trained on;
+  {d['unusable_records']} records could not be used (listed by `cinwe-reco train`).
+- {d['expert_test_groups']:,} groups of the **frozen expert test set** (training/data/expert/test):
+  never trained on, written before the model work by judges who did not see its output.
 
 ## Metrics
 
-Relevance: grades 0..3; MAP and recall count grades 2 and 3 as relevant.
+Per-need shortlists (SPEC section 8): NDCG of `by_need` against the frozen expert test set,
+unjudged tools counting 0; `unjudged@5` and `basic@5` are the shares of unjudged and of
+side-module (`basic`) tools in the top 5. The v1 figures below rank each group's judged tools
+only. Relevance: grades 0..3; MAP and recall count grades 2 and 3 as relevant.
 
 ```
 {metrics_table(meta['metrics'])}
 ```
 
-Baselines: `popularity` ranks the broadest, most connected tools first; `rules` is a transparent
-hand-weighted sum of coverage, budget, size, language, hosting, integrations and fit features (it
-is also what `suggest` falls back to when no model loads).
+Baselines: `rules` is a transparent hand-weighted sum of the tool's strength for the need, its
+market presence, its price against the budget and the client-fit features (it is also what
+`suggest` falls back to when no model loads); `presence` ranks by market presence alone.
 
 ## Features
 
@@ -195,11 +228,9 @@ is also what `suggest` falls back to when no model loads).
 
 ## Limits
 
-- Most training judgments are simulated: the model learns the simulator's idea of a good fit.
-  The expert set checks that this idea is sensible, but it is small
-  ({d['expert_profiles']} profiles).
-- Catalog facts (prices, hosting, languages) were reviewed by hand on the date each entry states
-  and change over time; a tool's score is only as good as its facts.
-- Scores compare tools within one profile; they are not comparable across profiles. The `fit`
-  figure is the expected grade calibrated on validation groups, scaled to 0..100.
+- The expert labels are one team's judgment from the catalog's facts; the catalog facts
+  (prices, strengths, hosting, languages) were reviewed on the date each entry states and
+  change over time; a tool's score is only as good as its facts.
+- Scores compare tools within one (profile, need); they are not comparable across profiles.
+  The `fit` figure is the expected grade calibrated on validation groups, scaled to 0..100.
 """

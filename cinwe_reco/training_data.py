@@ -1,15 +1,20 @@
-"""Training data: profiles with graded judgments, turned into feature matrices by query group.
+"""Training data: profiles with graded judgments, as query groups of one (profile, need) each.
 
-``training/data/`` holds three sources, kept apart:
+``training/data/`` holds these sources, kept apart (see ``training/README.md``):
 
+* ``expert/train/``: profiles and judgments written by hand from the products' facts, per need,
+  for tools pooled from what the engine shows; the main labels, trained on with weight 3;
+* ``expert/test/``: the frozen expert test set, written before any model work of this version
+  by judges who never saw the engine's output; never trained on, only measured on;
 * ``simulated/``: ``profiles.jsonl`` and ``judgments.csv`` written by ``training/simulate.py``
-  (SIMULATED: see that module for the population and the expert utility);
-* ``expert/``: ``profiles/*.yaml`` and ``judgments.csv`` written by hand from the products' facts,
-  never trained on: a held-out check outside the simulator;
+  (SIMULATED: see that module), for what experts cannot judge at scale, weight 1;
 * ``feedback/outcomes.jsonl``: outcomes facilitators recorded with ``cinwe-reco feedback add``
-  (adopted 3, shortlisted 2, rejected 0), trained on with a higher weight.
+  (adopted 3, shortlisted 2, rejected 0), weight 5.
 
-Features come from the same code as ``suggest`` (candidates, hard constraints, features).
+A judgment file is CSV with ``profile_id, need, tool_id, grade`` (and optionally ``rationale``,
+``unknown_facts``); a judgment without ``need`` grades the tool for the client as a whole and
+counts for every need of the profile the tool covers. Features come from the one scoring
+pipeline (``scoring.py``), so training sees exactly what ``suggest`` computes.
 """
 
 from __future__ import annotations
@@ -19,163 +24,230 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .candidates import CatalogArrays, find_candidates
+from .candidates import CatalogArrays
 from .catalog import Catalog
-from .constraints import feasible_mask
-from .errors import CinweError
-from .features import FACT_GROUPS, build_features_batch, hide_facts
+from .errors import CinweError, TrainingDataError
+from .features import FACT_GROUPS, FEATURE_NAMES, hide_facts
 from .files import load_document, read_text
 from .profile import Profile, profile_from_dict
+from .scoring import prepare_many
 
 SOURCES = ("simulated", "expert", "feedback")
 OUTCOME_GRADES = {"adopted": 3, "shortlisted": 2, "rejected": 0}
-SOURCE_WEIGHTS = {"simulated": 1.0, "expert": 1.0, "feedback": 5.0}
+SOURCE_WEIGHTS = {"simulated": 1.0, "expert": 3.0, "feedback": 5.0}
 FEEDBACK_FILE = Path("feedback") / "outcomes.jsonl"
+MAX_DATA_BYTES = 500 * 1024 * 1024
+
+# (profile id) -> need id ("" for the whole client) -> tool id -> grade
+Judged = dict[str, dict[str, dict[str, int]]]
 
 
 @dataclass
 class QueryGroup:
-    """One profile's judged candidates: features, grades and the weight of its source."""
+    """One (profile, need) group: the judged candidates covering the need, with features."""
 
     id: str
     source: str
     profile: Profile
+    need: str
     tool_ids: list[str]
     X: np.ndarray
     grades: np.ndarray
-
-    @property
-    def weight(self) -> float:
-        """Training weight of the group's source (feedback counts five times)."""
-        return SOURCE_WEIGHTS[self.source]
+    weight: float = 1.0
 
 
-def _read_judgments(path: Path, hidden: dict[tuple[str, str], list[str]] | None = None
-                    ) -> dict[str, dict[str, int]]:
-    """Grades by profile and tool; ``hidden`` collects the optional ``unknown_facts`` column
-    (fact groups the simulator hid for that pair, separated by ';')."""
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    if not path.is_file():
-        return out
-    reader = csv.DictReader(io.StringIO(read_text(path, max_bytes=500 * 1024 * 1024)))
-    for line, row in enumerate(reader, start=2):
-        try:
-            grade = int(row["grade"])
-            if not 0 <= grade <= 3:
-                raise ValueError
-            out[row["profile_id"]][row["tool_id"]] = grade
+@dataclass
+class Problems:
+    """Records that could not be used, each with why (reported by ``train``)."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        """Note one unusable record."""
+        self.items.append(message)
+
+
+def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[str]] | None = None
+                   ) -> Judged:
+    """Grades by profile, need and tool from judgment CSV files. ``hidden`` collects the
+    optional ``unknown_facts`` column (fact groups the simulator hid for that pair). Two
+    different grades for the same (profile, need, tool) are an error."""
+    out: Judged = defaultdict(lambda: defaultdict(dict))
+    for path in paths:
+        reader = csv.DictReader(io.StringIO(read_text(path, max_bytes=MAX_DATA_BYTES)))
+        for line, row in enumerate(reader, start=2):
+            try:
+                grade = int(row["grade"])
+                if not 0 <= grade <= 3:
+                    raise ValueError
+                pid, tool = row["profile_id"].strip(), row["tool_id"].strip()
+                need = (row.get("need") or "").strip()
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise TrainingDataError(f"{path}: line {line}: expected profile_id, tool_id, "
+                                        "a grade from 0 to 3 and optionally need") from None
+            previous = out[pid][need].get(tool)
+            if previous is not None and previous != grade:
+                raise TrainingDataError(f"{path}: line {line}: '{tool}' for {pid}"
+                                        f"{' / ' + need if need else ''} is graded {previous} "
+                                        f"and {grade}: keep one judgment")
+            out[pid][need][tool] = grade
             groups = [g for g in (row.get("unknown_facts") or "").split(";") if g]
             if groups and hidden is not None:
                 if set(groups) - set(FACT_GROUPS):
-                    raise ValueError
-                hidden[(row["profile_id"], row["tool_id"])] = groups
-        except (KeyError, TypeError, ValueError):
-            raise CinweError(f"{path}: line {line}: expected profile_id, tool_id and a grade "
-                             "from 0 to 3") from None
+                    raise TrainingDataError(f"{path}: line {line}: unknown fact group in "
+                                            f"unknown_facts ({row['unknown_facts']})")
+                hidden[(pid, need, tool)] = groups
     return out
 
 
-def build_groups(records: list[tuple[str, str, Profile, dict[str, int]]],
-                 arrays: CatalogArrays, hidden: dict[tuple[str, str], list[str]] | None = None
-                 ) -> list[QueryGroup]:
-    """Query groups of (profile id, source, profile, judgments): each profile's feasible
-    candidates that have a judgment, with features built for all profiles in one batch.
-    ``hidden`` names fact groups to make missing for some (profile id, tool id) pairs."""
-    kept, cands = [], []
-    for pid, source, profile, judged in records:
-        cand = find_candidates(profile, arrays)
-        keep = feasible_mask(profile, arrays, cand) & np.isin(arrays.ids[cand.rows], list(judged))
-        if keep.sum() >= 2:
-            kept.append((pid, source, profile, judged))
-            cands.append(cand.subset(keep))
-    X = build_features_batch([r[2] for r in kept], arrays, cands)
-    groups, start = [], 0
-    for (pid, source, profile, judged), cand in zip(kept, cands, strict=True):
-        tool_ids = [str(t) for t in arrays.ids[cand.rows]]
-        grades = np.array([judged[t] for t in tool_ids], dtype=np.int32)
-        for k, tool_id in enumerate(tool_ids):
-            unknown = (hidden or {}).get((pid, tool_id))
-            if unknown:
-                hide_facts(X, start + k, unknown)
-        groups.append(QueryGroup(pid, source, profile, tool_ids, X[start:start + len(cand)],
-                                 grades))
-        start += len(cand)
+def build_groups(records: list[tuple[str, str, Profile, dict[str, dict[str, int]]]],
+                 arrays: CatalogArrays, weight: float = 1.0,
+                 hidden: dict[tuple[str, str, str], list[str]] | None = None,
+                 min_size: int = 2) -> list[QueryGroup]:
+    """Query groups of (profile id, source, profile, judgments by need): for each need, the
+    feasible candidates covering it that have a judgment. Features are built for all profiles
+    in one batch; ``hidden`` makes some (profile, need, tool) facts missing."""
+    profiles = [r[2] for r in records]
+    keep = []
+    for _, _, _, judged in records:
+        tools = {t for by_tool in judged.values() for t in by_tool}
+        keep.append(np.isin(arrays.ids, list(tools)))
+    preps = prepare_many(profiles, arrays, keep)
+    groups: list[QueryGroup] = []
+    for (pid, source, profile, judged), prep, wanted in zip(records, preps, keep, strict=True):
+        ids = arrays.ids[prep.pairs.rows]
+        for j, need in enumerate(profile.needs):
+            grades_for = dict(judged.get("", {}))
+            grades_for.update(judged.get(need.id, {}))
+            sel = np.flatnonzero((prep.pairs.need == j) & prep.pair_ok
+                                 & wanted[prep.pairs.rows])
+            sel = np.array([i for i in sel if str(ids[i]) in grades_for], dtype=np.int64)
+            if len(sel) < min_size:
+                continue
+            tool_ids = [str(ids[i]) for i in sel]
+            X = prep.X[sel].copy()
+            for k, tool_id in enumerate(tool_ids):
+                unknown = (hidden or {}).get((pid, need.id, tool_id)) or (hidden or {}).get(
+                    (pid, "", tool_id))
+                if unknown:
+                    hide_facts(X, k, unknown)
+            grades = np.array([grades_for[t] for t in tool_ids], dtype=np.int32)
+            groups.append(QueryGroup(f"{pid}/{need.id}", source, profile, need.id, tool_ids,
+                                     X, grades, weight))
     return groups
 
 
-def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
+def _judgment_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("judgments*.csv"))
+
+
+def read_profile_folder(folder: Path, catalog: Catalog, problems: Problems
+                        ) -> dict[str, Profile]:
+    """The profiles of ``folder/profiles/*.yaml`` by id (file stem); broken ones reported."""
+    out: dict[str, Profile] = {}
+    for path in sorted((folder / "profiles").glob("*.yaml")):
+        try:
+            out[path.stem] = profile_from_dict(load_document(path), catalog, str(path))
+        except CinweError as exc:
+            problems.add(f"{path}: skipped ({exc})")
+    return out
+
+
+def load_expert(folder: Path, catalog: Catalog, arrays: CatalogArrays, problems: Problems,
+                min_size: int = 2) -> list[QueryGroup]:
+    """Query groups of an expert folder (``expert/train`` or ``expert/test``)."""
+    profiles = read_profile_folder(folder, catalog, problems)
+    judged = read_judgments(_judgment_files(folder))
+    for pid in sorted(set(judged) - set(profiles)):
+        problems.add(f"{folder}: judgments for '{pid}', which has no profile file")
+    records = [(pid, "expert", profiles[pid], judged[pid]) for pid in sorted(profiles)
+               if pid in judged]
+    return build_groups(records, arrays, SOURCE_WEIGHTS["expert"], min_size=min_size)
+
+
+def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays,
+                   problems: Problems) -> list[QueryGroup]:
     """Query groups of ``simulated/`` (hidden facts applied)."""
     folder = data_dir / "simulated"
     profiles_path = folder / "profiles.jsonl"
     if not profiles_path.is_file():
         return []
-    hidden: dict[tuple[str, str], list[str]] = {}
-    judgments = _read_judgments(folder / "judgments.csv", hidden)
+    hidden: dict[tuple[str, str, str], list[str]] = {}
+    judgments = read_judgments(_judgment_files(folder), hidden)
     records = []
-    text = read_text(profiles_path, max_bytes=500 * 1024 * 1024)
+    text = read_text(profiles_path, max_bytes=MAX_DATA_BYTES)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        record = json.loads(line)
-        profile = profile_from_dict(record["profile"], catalog, f"{profiles_path}:{number}")
-        records.append((record["id"], "simulated", profile, judgments.get(record["id"], {})))
-    return build_groups(records, arrays, hidden)
+        where = f"{profiles_path}: line {number}"
+        try:
+            record = json.loads(line)
+            pid = str(record["id"])
+            profile = profile_from_dict(record["profile"], catalog, where)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TrainingDataError(f"{where}: expected a JSON object with id and profile "
+                                    f"({type(exc).__name__})") from None
+        except CinweError as exc:
+            problems.add(f"{where}: skipped ({exc})")
+            continue
+        records.append((pid, "simulated", profile, judgments.get(pid, {})))
+    return build_groups(records, arrays, SOURCE_WEIGHTS["simulated"], hidden)
 
 
-def load_expert(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
-    """Query groups of ``expert/``."""
-    folder = data_dir / "expert"
-    judgments = _read_judgments(folder / "judgments.csv")
-    records = []
-    for path in sorted((folder / "profiles").glob("*.yaml")):
-        profile = profile_from_dict(load_document(path), catalog, str(path))
-        records.append((path.stem, "expert", profile, judgments.get(path.stem, {})))
-    return build_groups(records, arrays)
-
-
-def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays) -> list[QueryGroup]:
-    """Query groups of the recorded outcomes, one per distinct profile."""
+def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays,
+                  problems: Problems) -> list[QueryGroup]:
+    """Query groups of the recorded outcomes: one per (profile, need); a single outcome for a
+    profile is used (graded against nothing else it still teaches its grade's level)."""
     path = data_dir / FEEDBACK_FILE
     if not path.is_file():
         return []
     docs: dict[str, dict] = {}
-    judged: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in read_text(path, max_bytes=500 * 1024 * 1024).splitlines():
+    judged: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for number, line in enumerate(read_text(path, max_bytes=MAX_DATA_BYTES).splitlines(),
+                                  start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-            pid = record["profile_id"]
+            pid = str(record["profile_id"])
             docs[pid] = record["profile"]
-            judged[pid][record["tool_id"]] = OUTCOME_GRADES[record["outcome"]]
+            judged[pid][str(record.get("need") or "")][str(record["tool_id"])] = \
+                OUTCOME_GRADES[record["outcome"]]
         except (ValueError, KeyError, TypeError):
-            continue  # a damaged line is skipped, never fatal: the other outcomes still count
+            problems.add(f"{path}: line {number}: not a complete outcome record, skipped")
     records = []
     for pid, doc in docs.items():
         try:
             profile = profile_from_dict(doc, catalog, f"{path} ({pid})")
-        except CinweError:
-            continue  # a profile naming tools since removed from the catalog
+        except CinweError as exc:
+            problems.add(f"{path}: outcomes of {pid} skipped ({exc})")
+            continue
         records.append((pid, "feedback", profile, judged[pid]))
-    return build_groups(records, arrays)
+    groups = build_groups(records, arrays, SOURCE_WEIGHTS["feedback"], min_size=1)
+    used = {g.id.split("/")[0] for g in groups}
+    for pid in sorted(set(judged) - used):
+        problems.add(f"{path}: outcomes of {pid} skipped (the tools no longer cover a need of "
+                     "the profile, or break one of its hard constraints)")
+    return groups
 
 
-def load_training_data(data_dir: Path, catalog: Catalog, arrays: CatalogArrays | None = None
-                       ) -> dict[str, list[QueryGroup]]:
-    """Every query group of ``data_dir``, by source."""
+def load_training_data(data_dir: Path, catalog: Catalog, arrays: CatalogArrays | None = None,
+                       problems: Problems | None = None) -> dict[str, list[QueryGroup]]:
+    """Every query group of ``data_dir``, by source (``expert`` is the training part)."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise CinweError(f"{data_dir}: no such training data folder")
+        raise TrainingDataError(f"{data_dir}: no such training data folder")
     arrays = arrays or CatalogArrays(catalog)
+    problems = problems if problems is not None else Problems()
     return {
-        "simulated": load_simulated(data_dir, catalog, arrays),
-        "expert": load_expert(data_dir, catalog, arrays),
-        "feedback": load_feedback(data_dir, catalog, arrays),
+        "simulated": load_simulated(data_dir, catalog, arrays, problems),
+        "expert": load_expert(data_dir / "expert" / "train", catalog, arrays, problems),
+        "feedback": load_feedback(data_dir, catalog, arrays, problems),
     }
 
 
@@ -189,23 +261,22 @@ def data_fingerprint(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def split_simulated(groups: list[QueryGroup], seed: int
-                    ) -> tuple[list[QueryGroup], list[QueryGroup], list[QueryGroup]]:
-    """(train, valid, test) by profile: about 80/10/10, stable for a seed."""
-    train, valid, test = [], [], []
+def split_by_profile(groups: list[QueryGroup], seed: int, valid: int = 1, test: int = 1
+                     ) -> tuple[list[QueryGroup], list[QueryGroup], list[QueryGroup]]:
+    """(train, valid, test) by profile, in tenths: a profile's needs stay together."""
+    out: tuple[list, list, list] = ([], [], [])
     for g in groups:
-        digest = hashlib.sha256(f"{seed}:{g.id}".encode()).digest()
+        pid = g.id.split("/")[0]
+        digest = hashlib.sha256(f"{seed}:{pid}".encode()).digest()
         bucket = int.from_bytes(digest[:4], "little") % 10
-        (test if bucket == 0 else valid if bucket == 1 else train).append(g)
-    return train, valid, test
+        out[2 if bucket < test else 1 if bucket < test + valid else 0].append(g)
+    return out
 
 
 def stack_groups(groups: list[QueryGroup]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                      np.ndarray]:
     """(X, grades, group sizes, row weights) of groups laid end to end."""
     if not groups:
-        from .features import FEATURE_NAMES
-
         return (np.empty((0, len(FEATURE_NAMES))), np.empty(0, np.int32), np.empty(0, np.int64),
                 np.empty(0))
     X = np.vstack([g.X for g in groups])

@@ -1,11 +1,14 @@
-"""Simulated training data for cinwe-reco: SME profiles and graded judgments.
+"""Simulated training data for cinwe-reco: SME profiles and graded judgments per need.
 
 SIMULATED DATA. Nothing here was observed: a seeded simulator samples a population of French
-SME client profiles and grades every feasible candidate tool with a documented *expert utility*.
+SME client profiles and grades, for each need of each profile, the feasible candidate tools with
+a documented *facilitator utility* built on the catalog's v2 facts. Expert judgments are the
+main labels; the simulator adds what experts cannot judge at scale (many profile shapes, hard
+constraints, unknown facts of imported entries) and is trained on with a third of their weight.
 The population and the utility are described in ``training/README.md``; this module is the
 authority. Regenerate with::
 
-    python training/simulate.py --profiles 3000 --seed 20261201
+    python training/simulate.py --profiles 3000 --seed 20261204
 
 which rewrites ``training/data/simulated/profiles.jsonl`` and ``judgments.csv``.
 
@@ -17,41 +20,39 @@ Population (per profile):
   * budget: a log-normal around a median by size class (25, 80, 400, 1,500 EUR/month) scaled
     by maturity; some zero budgets (associations, solo founders). Contacts tied to size and B2C.
   * goals from sector-weighted goal mixes; 1 to 6 needs drawn from the goals' capabilities
-    (15% phrased as a whole category), the first one a must-have.
-  * a current stack of 0-3 tools, sometimes overlapping a need; EU hosting, open source,
-    language, strict budget and exclusions drawn with sector-dependent rates.
+    (15% phrased as a whole category; 20% of profiles get one need drawn from the whole
+    taxonomy), the first one a must-have.
+  * a current stack of 0-3 tools drawn by market presence: B2C and e-commerce clients often
+    run a platform (a shop or site builder) first; EU hosting, open source, language, strict
+    budget and exclusions (sometimes of a stack tool, i.e. replacing it) with sector-dependent
+    rates.
 
-Expert utility (per profile x feasible candidate), built from the same features the model sees
-plus two things no single feature shows:
-  * a per-tool latent quality q ~ N(0, 0.45), fixed by a hash of the tool id (product quality,
-    support, reputation that the catalog's facts do not capture);
-  * pair noise e ~ N(0, 0.35) (two facilitators do not grade alike).
-  u = 2.2 level + 1.6 new_coverage + 0.6 need_coverage + 0.6 [all must-haves covered]
-      (level: 1 if it serves a must-have need, 2/3 a should-have, 1/3 a nice-to-have)
+Facilitator utility, per (profile, need, feasible candidate), from the features the model sees:
+  u = 1.7 s(need_strength) + 0.5 need_home + 0.3 (presence - 3)
+      (s: core 1, solid 0.55, basic 0; an unknown strength 0.35)
       - budget_penalty(cost / budget)   (0 up to half the budget, steep beyond the budget)
-      + 0.4 free plan fits (small budgets) + 0.9 size_fit
-      - language mismatch (1.5 for low-maturity teams, 0.7 otherwise; 0.3 even when 'any')
+      - 0.35 plan_upgrade + 0.35 free plan fits (small budgets) + 0.8 size_fit
+      - language mismatch (1.4 for low-maturity teams, 0.6 otherwise; 0.25 even when 'any')
       +/- EU hosting and open source when preferred
-      - 0.5 skill_gap (x1.3 when maturity <= 2) - 0.35 maturity_gap
-      + 0.45 min(stack integrations, 2) - 0.4 redundancy - 1.2 specialist overlap
-      - 0.6 main category already in stack
-      + 0.6 / -0.5 sector fit, + 0.7 goal fit, - suite overload for tiny low-maturity firms
-      + 0.15 log(1 + ecosystem) + q + e
-  Grades: u < 1.7 -> 0, < 2.9 -> 1, < 3.8 -> 2, else 3.
+      - 0.45 skill_gap (x1.3 when maturity <= 2) - 0.3 maturity_gap
+      + 0.5 platform_fit + 0.3 min(stack integrations, 2) - 0.35 main category already in stack
+      + 0.35 other_needs_fit (a tool that serves the client's other needs too)
+      + 0.4 / -0.4 sector fit + noise e ~ N(0, 0.3) (two facilitators do not grade alike)
+  Grades: u < 0.9 -> 0, < 1.7 -> 1, < 2.4 -> 2, else 3. Each group keeps the 12 best
+  candidates and up to 8 others drawn at random, so lists of every quality are judged.
 
 Unknown facts: imported catalog entries leave facts unknown, and the model must not read a
 missing value as a zero. For 15% of the judged pairs the simulator hides some fact groups
-(price, size, languages, hosting, licence, ease, sectors; see cinwe_reco.features.FACT_GROUPS)
-and records them in the ``unknown_facts`` column; the training loader makes those features
-missing. A facilitator cannot call a tool ideal on unverified facts: a pair with two or more
-hidden groups loses one grade.
+(price, size, languages, hosting, licence, ease, sectors, strength, presence; see
+cinwe_reco.features.FACT_GROUPS) and records them in the ``unknown_facts`` column; the training
+loader makes those features missing. A facilitator cannot call a tool ideal on unverified
+facts: a pair with two or more hidden groups loses one grade.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import sys
@@ -61,18 +62,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cinwe_reco.candidates import CatalogArrays, find_candidates  # noqa: E402
+from cinwe_reco.candidates import CatalogArrays  # noqa: E402
 from cinwe_reco.catalog import Catalog, load_catalog  # noqa: E402
-from cinwe_reco.constraints import feasible_mask  # noqa: E402
-from cinwe_reco.features import FEATURE_INDEX, build_features  # noqa: E402
+from cinwe_reco.features import FEATURE_INDEX  # noqa: E402
 from cinwe_reco.files import atomic_write_text  # noqa: E402
 from cinwe_reco.profile import Profile, profile_from_dict  # noqa: E402
+from cinwe_reco.scoring import prepare_many  # noqa: E402
 
-DEFAULT_SEED = 20261201
-GRADE_THRESHOLDS = (1.7, 2.9, 3.8)
+DEFAULT_SEED = 20261204
+GRADE_THRESHOLDS = (0.9, 1.7, 2.4)
+KEEP_BEST, KEEP_RANDOM = 12, 8
 HIDDEN_SHARE = 0.15
 HIDE_PROBABILITY = {"price": 0.5, "size": 0.8, "languages": 0.8, "hosting": 0.8,
-                    "licence": 0.5, "ease": 0.8, "sectors": 0.8}
+                    "licence": 0.5, "ease": 0.8, "sectors": 0.8, "strength": 0.5,
+                    "presence": 0.5}
+STRENGTH_UTILITY = {3.0: 1.0, 2.0: 0.55, 1.0: 0.0}
+PLATFORM_SECTORS = {"retail", "food-retail", "ecommerce", "beauty", "arts-culture", "tourism"}
 
 SIZE_CLASSES = (("solo", 0.28), ("micro", 0.42), ("small", 0.20), ("medium", 0.10))
 BUDGET_MEDIAN = {"solo": 25.0, "micro": 80.0, "small": 400.0, "medium": 1500.0}
@@ -101,12 +106,6 @@ GOAL_WEIGHTS = {
               "data-insight": 1},
 }
 SENSITIVE = {"health-wellness", "finance-insurance", "nonprofit", "education-training"}
-
-
-def tool_quality(tool_id: str, seed: int) -> float:
-    """The latent quality of a tool: stable for a tool id and seed, N(0, 0.45)."""
-    digest = hashlib.sha256(f"{seed}:{tool_id}".encode()).digest()
-    return float(np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(0, 0.45))
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float]) -> str:
@@ -182,10 +181,27 @@ def sample_profile(rng: np.random.Generator, catalog: Catalog, arrays: CatalogAr
             rng, {"must": 0.3, "should": 0.45, "nice": 0.25})
         needs.append(need)
 
+    if rng.random() < 0.2:  # a need outside the goals' lists: the whole taxonomy gets seen
+        served = arrays.caps.sum(axis=0) >= 3
+        pool = [c for c, ok in zip(arrays.cap_ids, served, strict=True) if ok and c not in used]
+        if pool:
+            needs.append({"capability": pool[int(rng.integers(len(pool)))],
+                          "priority": _pick(rng, {"must": 0.3, "should": 0.45, "nice": 0.25})})
+
     n_stack = int(np.clip(rng.poisson(0.4 + 0.4 * maturity), 0, 3))
-    weights = (arrays.degree + 1.0) * (arrays.ease >= 3)
-    stack = list(rng.choice(arrays.ids, size=n_stack, replace=False, p=weights / weights.sum())) \
-        if n_stack else []
+    presence = np.nan_to_num(arrays.presence, nan=1.0)
+    weights = presence ** 2 * (np.nan_to_num(arrays.ease, nan=3.0) >= 3)
+    stack: list[str] = []
+    if (sector in PLATFORM_SECTORS or model == "b2c") and rng.random() < 0.6:
+        platforms = np.flatnonzero(arrays.is_platform & (presence >= 3))
+        if len(platforms):
+            stack.append(str(arrays.ids[platforms[int(rng.integers(len(platforms)))]]))
+    if n_stack > len(stack):
+        picks = rng.choice(arrays.ids, size=n_stack, replace=False, p=weights / weights.sum())
+        stack += [str(t) for t in picks if str(t) not in stack][:n_stack - len(stack)]
+    exclude: list[str] = []
+    if stack and rng.random() < 0.05:
+        exclude.append(stack[-1])  # the client wants to replace a tool it runs
     eu_p = 0.25 if sector in SENSITIVE else 0.06
     eu = _pick(rng, {"required": eu_p, "preferred": 0.3, "any": 0.7 - eu_p})
     oss = _pick(rng, {"required": 0.03, "preferred": 0.1, "any": 0.87})
@@ -211,53 +227,48 @@ def sample_profile(rng: np.random.Generator, catalog: Catalog, arrays: CatalogAr
             "eu_hosting": eu, "open_source": oss, "language": lang,
         },
     }
+    if exclude:
+        doc["constraints"]["exclude"] = exclude
     if contacts is not None:
         doc["contacts"] = contacts
     return doc
 
 
-def expert_utility(profile: Profile, arrays: CatalogArrays, rows: np.ndarray, X: np.ndarray,
-                   quality: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The simulator's utility of each candidate (see the module docstring)."""
+def facilitator_utility(profile: Profile, X: np.ndarray, rng: np.random.Generator
+                        ) -> np.ndarray:
+    """The simulator's utility of each (need, candidate) pair of one profile (see the module
+    docstring)."""
     f = {name: X[:, i] for name, i in FEATURE_INDEX.items()}
-    must = np.nan_to_num(f["must_frac"], nan=0.0)
-    has_must = any(n.priority == "must" for n in profile.needs)
-    # A facilitator shortlists per need: a tool is first judged by the most important open
-    # need it serves well (must 1, should 2/3, nice 1/3), then by how much more it covers.
-    level = np.where(f["must_covered"] > 0, 1.0, np.where(
-        f["should_covered"] > 0, 2 / 3, np.where(f["nice_covered"] > 0, 1 / 3, 0.0)))
-    u = (2.2 * level + 1.6 * f["new_coverage"] + 0.6 * f["need_coverage"]
-         + 0.6 * ((must >= 1) & has_must))
+    strength = np.array([STRENGTH_UTILITY.get(v, 0.35) for v in np.nan_to_num(
+        f["need_strength"], nan=-1.0)])
+    u = 1.7 * strength + 0.5 * f["need_home"] + 0.3 * (np.nan_to_num(f["presence"], nan=2.0)
+                                                       - 3.0)
     ratio = f["cost_budget_ratio"]
     small_budget = (profile.budget_eur_month or 0) < 100
     penalty = np.where(ratio <= 0.5, 0.0, np.where(ratio <= 1.0, 1.2 * (ratio - 0.5),
                                                    0.6 + 2.5 * (ratio - 1.0)))
-    penalty = np.minimum(np.nan_to_num(penalty, nan=0.6 + 0.6 * small_budget), 4.0)
-    u -= penalty
-    u += 0.4 * f["free_plan_fits"] * small_budget
-    u += 0.9 * f["size_fit"]
-    lang_cols = [arrays.lang_index[x] for x in profile.languages if x in arrays.lang_index]
-    match = arrays.langs[rows][:, lang_cols].any(axis=1) if lang_cols else np.zeros(len(rows), bool)
+    u -= np.minimum(np.nan_to_num(penalty, nan=0.5 + 0.5 * small_budget), 4.0)
+    u -= 0.35 * f["plan_upgrade"]
+    u += 0.35 * np.nan_to_num(f["free_plan_fits"], nan=0.0) * small_budget
+    u += 0.8 * np.nan_to_num(f["size_fit"], nan=-0.5)
+    lang = np.nan_to_num(f["language_fit"], nan=0.0)
     if profile.language == "any":
-        u -= 0.3 * ~match
+        u -= 0.25 * (lang < 0)
     else:
-        u -= (1.5 if profile.digital_maturity <= 2 else 0.7) * ~match
+        u -= (1.4 if profile.digital_maturity <= 2 else 0.6) * (lang < 0)
     if profile.eu_hosting == "preferred":
-        u += np.where(f["eu_fit"] > 0, 0.3, -0.7)
+        u += np.where(f["eu_fit"] > 0, 0.3, -0.6)
     if profile.open_source == "preferred":
         u += np.where(f["oss_fit"] > 0, 0.5, -0.2)
-    u -= 0.5 * f["skill_gap"] * (1.3 if profile.digital_maturity <= 2 else 0.7)
-    u -= 0.35 * f["maturity_gap"]
-    u += 0.45 * np.minimum(f["stack_integrations"], 2)
-    # duplicating a specialist the client already runs is bad; adding a dedicated tool for a
-    # need a generalist covers on the side (forms in a site builder) is often what they want
-    u -= 0.4 * f["redundancy"] + 1.2 * f["specialist_overlap"] + 0.6 * f["primary_in_stack"]
-    u += np.where(f["sector_fit"] > 0, 0.6, np.where(f["sector_fit"] < 0, -0.5, 0.0))
-    u += 0.7 * np.nan_to_num(f["goal_fit"], nan=0.0)
-    if profile.employees < 10 and profile.digital_maturity <= 2:
-        u -= 0.06 * np.maximum(0.0, f["breadth"] - 8)
-    u += 0.15 * np.log1p(f["ecosystem"])
-    return u + quality + rng.normal(0.0, 0.35, size=len(u))
+    u -= 0.45 * np.nan_to_num(f["skill_gap"], nan=1.0) * (
+        1.3 if profile.digital_maturity <= 2 else 0.7)
+    u -= 0.3 * f["maturity_gap"]
+    u += 0.5 * f["platform_fit"] + 0.3 * np.minimum(f["stack_integrations"], 2)
+    u -= 0.35 * f["main_category_in_stack"]
+    u += 0.35 * np.nan_to_num(f["other_needs_fit"], nan=0.0)
+    sector = np.nan_to_num(f["sector_fit"], nan=0.0)
+    u += np.where(sector > 0, 0.4, np.where(sector < 0, -0.4, 0.0))
+    return u + rng.normal(0.0, 0.3, size=len(u))
 
 
 def grade(utility: np.ndarray) -> np.ndarray:
@@ -279,45 +290,55 @@ def hide(rng: np.random.Generator, grades: np.ndarray) -> tuple[np.ndarray, list
     return out, hidden
 
 
-def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None
-             ) -> tuple[list[dict], list[tuple[str, str, int, str]]]:
-    """(profiles with ids, judgments (profile_id, tool_id, grade, unknown facts)), fully
-    determined by the seed."""
+def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None, batch: int = 200
+             ) -> tuple[list[dict], list[tuple[str, str, str, int, str]]]:
+    """(profiles with ids, judgments (profile_id, need, tool_id, grade, unknown facts)), fully
+    determined by the seed. Profiles go through the same scoring pipeline as ``suggest``."""
     catalog = catalog or load_catalog()
     arrays = CatalogArrays(catalog)
     rng = np.random.default_rng(seed)
     hide_rng = np.random.default_rng(seed + 1)  # its own stream: the grades do not move
-    quality = np.array([tool_quality(t, seed) for t in arrays.ids])
     profiles: list[dict] = []
-    judgments: list[tuple[str, str, int]] = []
+    judgments: list[tuple[str, str, str, int, str]] = []
     number = 0
     while len(profiles) < n_profiles:
-        number += 1
-        doc = sample_profile(rng, catalog, arrays, number)
-        profile = profile_from_dict(doc, catalog, f"simulated profile {number}")
-        cand = find_candidates(profile, arrays)
-        cand = cand.subset(feasible_mask(profile, arrays, cand))
-        if len(cand) < 3:
-            continue
-        X = build_features(profile, arrays, cand)
-        grades = grade(expert_utility(profile, arrays, cand.rows, X, quality[cand.rows], rng))
-        grades, hidden = hide(hide_rng, grades)
-        pid = f"sim-{number:05d}"
-        profiles.append({"id": pid, "profile": doc})
-        judgments += [(pid, str(arrays.ids[r]), int(g), h)
-                      for r, g, h in zip(cand.rows, grades, hidden, strict=True)]
+        docs, loaded = [], []
+        while len(docs) < min(batch, n_profiles - len(profiles)):
+            number += 1
+            doc = sample_profile(rng, catalog, arrays, number)
+            docs.append((f"sim-{number:05d}", doc))
+            loaded.append(profile_from_dict(doc, catalog, f"simulated profile {number}"))
+        for (pid, doc), prep in zip(docs, prepare_many(loaded, arrays), strict=True):
+            rows_of_profile = []
+            u = facilitator_utility(prep.profile, prep.X, rng)
+            for j, need in enumerate(prep.profile.needs):
+                sel = np.flatnonzero((prep.pairs.need == j) & prep.pair_ok)
+                if len(sel) < 3:
+                    continue
+                best = sel[np.argsort(-u[sel], kind="stable")]
+                rest = best[KEEP_BEST:]
+                extra = rng.choice(rest, size=min(KEEP_RANDOM, len(rest)), replace=False) \
+                    if len(rest) else rest
+                chosen = np.sort(np.concatenate([best[:KEEP_BEST], extra]))
+                grades, hidden = hide(hide_rng, grade(u[chosen]))
+                rows_of_profile += [(pid, need.id, str(arrays.ids[prep.pairs.rows[i]]), int(g), h)
+                                    for i, g, h in zip(chosen, grades, hidden, strict=True)]
+            if rows_of_profile and len(profiles) < n_profiles:
+                profiles.append({"id": pid, "profile": doc})
+                judgments += rows_of_profile
     return profiles, judgments
 
 
-def write(profiles: list[dict], judgments: list[tuple[str, str, int, str]], out: Path) -> None:
+def write(profiles: list[dict], judgments: list[tuple[str, str, str, int, str]], out: Path
+          ) -> None:
     """Write profiles.jsonl and judgments.csv atomically into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     lines = "".join(json.dumps(p, ensure_ascii=False, sort_keys=True) + "\n" for p in profiles)
     atomic_write_text(out / "profiles.jsonl", lines, force=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["profile_id", "tool_id", "grade", "source", "unknown_facts"])
-    w.writerows((p, t, g, "simulated", h) for p, t, g, h in judgments)
+    w.writerow(["profile_id", "need", "tool_id", "grade", "source", "unknown_facts"])
+    w.writerows((p, n, t, g, "simulated", h) for p, n, t, g, h in judgments)
     atomic_write_text(out / "judgments.csv", buf.getvalue(), force=True)
 
 
@@ -330,7 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     profiles, judgments = simulate(args.profiles, args.seed)
     write(profiles, judgments, args.out)
-    grades = np.bincount([j[2] for j in judgments], minlength=4)
+    grades = np.bincount([j[3] for j in judgments], minlength=4)
     print(f"wrote {len(profiles):,} simulated profiles and {len(judgments):,} judgments to "
           f"{args.out} (grades 0-3: {', '.join(f'{g:,}' for g in grades)})")
 
