@@ -535,6 +535,8 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+    for problem in meta.get("problems", []):
+        click.echo(f"not used: {problem}", err=True)
     click.echo(f"wrote {out} (best iteration {meta['best_iteration']}, "
                f"{meta['data']['train_pairs']:,} training pairs)")
     click.echo(metrics_table(meta["metrics"]))
@@ -553,9 +555,11 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
               show_default=True)
 @pass_settings
 def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str) -> None:
-    """Compare the model with the popularity and rule-based baselines.
+    """Compare the model with the rule-based and presence baselines.
 
-    NDCG@5, NDCG@10, MAP@10 and recall@10 on held-out simulated profiles and the expert set.
+    Per need, on the frozen expert test set: NDCG@5 and @10 of the shortlists (by_need), and
+    the shares of unjudged and of side-module (basic) tools in their top 5. Also NDCG, MAP and
+    recall on held-out simulated groups and on the expert groups' judged tools.
 
     \b
     Example:
@@ -567,14 +571,17 @@ def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str)
     model = Path(model_dir) if model_dir else settings.model_path or default_model_dir()
     result = evaluate_model(model, Path(data_dir), settings.catalog())
     if fmt == "json":
-        # exactly the shape the issue gives: {"model": {...}, "baselines": {...}} per set
-        click.echo(json.dumps({k: {"model": result[k]["model"],
+        # the v1 shape {"model": {...}, "baselines": {...}} per set, plus the per-need figures
+        out: dict[str, Any] = {k: {"model": result[k]["model"],
                                    "baselines": result[k]["baselines"]}
-                               for k in ("simulated", "expert")}, indent=2))
+                               for k in ("simulated", "expert")}
+        if "per_need" in result:
+            out["per_need"] = result["per_need"]
+        click.echo(json.dumps(out, indent=2))
     else:
         click.echo(f"model {result['model_name']} {result['model_version']}: "
-                   f"{result['simulated']['groups']} held-out simulated profiles, "
-                   f"{result['expert']['groups']} expert profiles")
+                   f"{result['simulated']['groups']} held-out simulated groups, "
+                   f"{result['expert']['groups']} expert test groups")
         click.echo(metrics_table(result))
 
 
@@ -593,11 +600,14 @@ def feedback_group() -> None:
 @click.argument("tool")
 @click.option("--outcome", required=True, type=click.Choice(["adopted", "shortlisted",
                                                               "rejected"]))
+@click.option("--need", default=None,
+              help="The need the outcome is for (inferred when the tool covers only one).")
 @click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
 @pass_settings
-def feedback_add(settings: Settings, profile: str, tool: str, outcome: str,
+def feedback_add(settings: Settings, profile: str, tool: str, outcome: str, need: str | None,
                  data_dir: str) -> None:
-    """Append one outcome (the profile, the tool, the outcome, the date, the model version).
+    """Append one outcome (the profile, the need, the tool, the outcome, the date, the model
+    version).
 
     \b
     Example:
@@ -605,18 +615,16 @@ def feedback_add(settings: Settings, profile: str, tool: str, outcome: str,
     """
     from .feedback import append_record, feedback_record
     from .profile import load_profile
-    from .ranker import read_metadata
+    from .ranker import model_version
     from .resources import default_model_dir
 
     catalog = settings.catalog()
     loaded = load_profile(profile, catalog)
-    try:
-        version = read_metadata(settings.model_path or default_model_dir()).get("version", "")
-    except CinweError:
-        version = "none"
-    record = feedback_record(loaded, tool, outcome, catalog, version)
+    version = model_version(settings.model_path or default_model_dir())
+    record = feedback_record(loaded, tool, outcome, catalog, version, need)
     path = append_record(Path(data_dir), record)
-    click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} ({path})")
+    click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} for "
+               f"{record['need']} ({path})")
 
 
 # --------------------------------------------------------------------------- helpers

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog
-from .errors import CinweError, did_you_mean
+from .catalog import Catalog, Tool
+from .errors import CinweError, UnknownNeedError, UnknownToolError, did_you_mean
 from .profile import Profile
 from .training_data import FEEDBACK_FILE, OUTCOME_GRADES
 
@@ -30,19 +30,44 @@ def profile_id(profile: Profile) -> str:
     return "fb-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def outcome_need(profile: Profile, tool: Tool, need: str | None) -> str:
+    """The need an outcome is for: the one given, or the only need of the profile the tool
+    covers; an error listing the choices otherwise."""
+    covered = [n.id for n in profile.needs
+               if n.id in tool.capabilities or n.id in tool.categories]
+    if need is not None:
+        if need not in profile.need_keys:
+            raise UnknownNeedError(f"the profile has no need '{need}' (its needs: "
+                                   f"{', '.join(profile.need_keys)})"
+                                   f"{did_you_mean(need, profile.need_keys)}")
+        return need
+    if len(covered) == 1:
+        return covered[0]
+    if not covered:
+        raise UnknownNeedError(f"{tool.id} covers none of the profile's needs "
+                               f"({', '.join(profile.need_keys)})")
+    raise UnknownNeedError(f"{tool.id} covers several needs of the profile: say which one the "
+                           f"outcome is for ({', '.join(covered)})")
+
+
 def feedback_record(profile: Profile, tool: str, outcome: str, catalog: Catalog,
-                    model_version: str) -> dict[str, Any]:
-    """The record ``feedback add`` appends; errors name the unknown tool or outcome."""
+                    model_version: str, need: str | None = None) -> dict[str, Any]:
+    """The record ``feedback add`` appends; errors name the unknown tool, need or outcome.
+
+    The record carries the whole profile, so editing the profile file later loses nothing.
+    """
     if outcome not in OUTCOMES:
-        raise CinweError(f"--outcome: expected one of {', '.join(OUTCOMES)}, got '{outcome}'"
+        raise CinweError(f"unknown outcome '{outcome}'; expected one of {', '.join(OUTCOMES)}"
                          f"{did_you_mean(outcome, OUTCOMES)}")
     tool_id = catalog.resolve(tool)
     if tool_id is None:
-        raise CinweError(catalog.unknown_message(tool))
+        raise UnknownToolError(catalog.unknown_message(tool))
+    need_id = outcome_need(profile, catalog.get(tool_id), need)
     return {
         "profile_id": profile_id(profile),
         "client": profile.client,
         "tool_id": tool_id,
+        "need": need_id,
         "outcome": outcome,
         "grade": OUTCOME_GRADES[outcome],
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),

@@ -74,6 +74,15 @@ def read_metadata(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def model_version(folder: Path) -> str:
+    """The version recorded in a model folder's metadata, or "none" when it has no usable
+    model (an outcome recorded without a model is still an outcome)."""
+    try:
+        return str(read_metadata(folder).get("version", ""))
+    except ModelError:
+        return "none"
+
+
 class RankingModel:
     """A loaded, verified model: scores, per-feature contributions and the 0..100 fit figure."""
 
