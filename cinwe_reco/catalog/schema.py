@@ -145,7 +145,11 @@ class EntryChecker:
                 if not set(self.tax.home_of(cap)) & set(categories):
                     self.fail(f"capabilities.{cap}", "core capability outside the tool's "
                               f"categories (its home: {', '.join(self.tax.home_of(cap))})")
-        for cap in capabilities:
+        for cap, strength in zip(capabilities, strengths, strict=True):
+            # a reviewed side module (solid or basic) may sit outside the tool's categories:
+            # that is what its strength says; a capability of unknown strength may not
+            if strength is not None:
+                continue
             if categories and not set(self.tax.categories_of(cap)) & set(categories):
                 self.fail("capabilities", f"'{cap}' belongs to none of the tool's categories "
                           f"(it belongs to {', '.join(self.tax.categories_of(cap))})")
