@@ -59,7 +59,7 @@ class StackResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _limit(inp: StackInput) -> float:
+def budget_limit(inp: StackInput) -> float:
     if inp.budget is None:
         return math.inf
     return inp.budget if inp.strict else inp.budget * (1.0 + FLEX_OVERRUN)
@@ -111,7 +111,7 @@ class _Objective:
         return np.array([bool(covered >> j & 1) for j in range(self.n_needs)], dtype=bool)
 
 
-def _value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.ndarray]:
+def stack_value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float, np.ndarray]:
     """The objective of one set of pool indices (for checks; the search uses _Objective)."""
     objective = _Objective(inp)
     value, covered = objective.value(chosen, cost)
@@ -138,7 +138,7 @@ def best_stack(inp: StackInput) -> StackResult:
     integration bonus the remaining tools could add.
     """
     n_needs = len(inp.weights)
-    limit = _limit(inp)
+    limit = budget_limit(inp)
     cost_of = np.nan_to_num(inp.cost, nan=0.0).tolist()
     n_pool = len(inp.fit)
     objective = _Objective(inp)

@@ -11,6 +11,24 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+# a valid profile most tests start from
+GOOD = {
+    "client": "Boulangerie Dupont",
+    "sector": "food-retail",
+    "business_model": "b2c",
+    "employees": 6,
+    "contacts": 1500,
+    "budget_eur_month": 80,
+    "digital_maturity": 2,
+    "tech_skill": 1,
+    "current_stack": ["wordpress", "Google Analytics 4"],
+    "needs": [{"capability": "email-campaigns", "priority": "must"},
+              {"category": "reviews", "priority": "nice"}],
+    "goals": ["customer-retention"],
+    "constraints": {"budget": "flexible", "exclude": ["salesforce-sales-cloud"]},
+}
+
+
 
 def load_simulator():
     """training/simulate.py (a script of the checkout, not part of the package)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
@@ -69,8 +70,13 @@ def test_every_entry_is_consistent(catalog):
         assert Path(t.file).stem == t.id
         assert t.vendor_country in COUNTRIES
         assert set(t.ui_languages) <= LANGUAGES and t.ui_languages
-        for cap in t.capabilities:
-            assert set(tax.categories_of(cap)) & set(t.categories), (t.id, cap)
+        # v2: at least one core capability, each in one of its home categories
+        assert t.core_capabilities, t.id
+        for cap in t.core_capabilities:
+            assert set(tax.home_of(cap)) & set(t.categories), (t.id, cap)
+        assert len(t.strengths) == len(t.plan_prices) == len(t.capabilities)
+        assert t.presence in (1, 2, 3, 4, 5) and t.presence_evidence, t.id
+        assert all(i in catalog for i in (*t.platforms, *t.requires)), t.id
         assert all(i in catalog and i != t.id for i in t.integrations), t.id
         assert 0 <= t.min_employees <= t.max_employees
         assert t.entry_eur_month is None or 0 <= t.entry_eur_month <= 100_000
@@ -84,9 +90,10 @@ def test_catalog_entries_carry_every_spec_field():
     for key in ("id", "name", "vendor", "website", "vendor_country", "description", "categories",
                 "capabilities", "pricing", "company_size", "ui_languages", "eu_hosting",
                 "open_source", "self_hostable", "ease_of_use", "integrations", "sectors",
-                "source", "reviewed"):
+                "source", "reviewed", "market", "aliases"):
         assert key in raw
-    assert {"free_plan", "entry_eur_month", "per_user"} <= set(raw["pricing"])
+    assert {"free_plan", "entry_eur_month", "per_user", "contact_tiers"} <= set(raw["pricing"])
+    assert isinstance(raw["capabilities"], dict) and "core" in raw["capabilities"].values()
 
 
 def _broken_catalog(tmp_path: Path) -> Path:
@@ -156,3 +163,119 @@ def test_search_finds_french_capability_labels(catalog):
     ids = {t.id for t in catalog.search("appointment booking")}
     assert "calendly" in ids
     assert catalog.search("zzzz-nothing") == []
+
+
+# --------------------------------------------------------------------------- v2 facts
+
+
+def _one_entry_catalog(tmp_path: Path, changes: dict, name: str = "brevo") -> Path:
+    root = tmp_path / "cat"
+    (root / "products").mkdir(parents=True)
+    shutil.copy(ROOT / "catalog" / "taxonomy.yaml", root / "taxonomy.yaml")
+    for other in ("shopify", "mailchimp", "wordpress", "woocommerce", "prestashop", "wix",
+                  "zapier", "make", "salesforce-sales-cloud", "pipedrive"):
+        doc = yaml.safe_load((ROOT / "catalog" / "products" / f"{other}.yaml").read_text())
+        doc["integrations"] = []
+        doc["platforms"], doc["requires"] = [], []
+        (root / "products" / f"{other}.yaml").write_text(yaml.safe_dump(doc))
+    doc = yaml.safe_load((ROOT / "catalog" / "products" / f"{name}.yaml").read_text())
+    doc["integrations"] = [i for i in doc["integrations"]
+                           if (root / "products" / f"{i}.yaml").exists()]
+    doc.update(changes)
+    (root / "products" / f"{name}.yaml").write_text(yaml.safe_dump(doc))
+    return root
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"capabilities": {"email-campaigns": "solid", "sms-campaigns": "basic"}},
+     "no core capability"),
+    ({"capabilities": {"email-campaigns": "core", "ticketing": "core"}},
+     "capabilities.ticketing: core capability outside the tool's categories (its home: "
+     "helpdesk)"),
+    ({"capabilities": {"email-campaigns": "primary"}},
+     "capabilities.email-campaigns: expected core, solid or basic, got 'primary'"),
+    ({"capabilities": ["email-campaigns", "sms-campaigns"]},
+     "capabilities: a plain list is the v1 form; v2 gives each capability its strength"),
+    ({"market": {"presence": 4}}, "market.evidence: a presence figure needs its evidence"),
+    ({"market": {"presence": 7, "evidence": "x"}}, "market.presence: expected a whole number"),
+    ({"platforms": ["shopfy"]}, "platforms: unknown tool id 'shopfy'; did you mean 'shopify'?"),
+    ({"requires": ["brevo"]}, "requires: a tool cannot name itself"),
+    ({"aliases": ["Mailchimp"]}, "aliases: alias 'Mailchimp' is already the id, name or alias "
+                                 "of 'mailchimp'"),
+])
+def test_v2_facts_are_validated(tmp_path, changes, expected):
+    _, problems = validate_catalog(_one_entry_catalog(tmp_path, changes))
+    assert any(expected in str(p) for p in problems), [str(p) for p in problems]
+
+
+def test_tiers_must_increase(tmp_path):
+    doc = yaml.safe_load((ROOT / "catalog" / "products" / "brevo.yaml").read_text())
+    pricing = dict(doc["pricing"], contact_tiers=[{"contacts": 5000, "eur_month": 20},
+                                                   {"contacts": 2000, "eur_month": 30},
+                                                   {"contacts": 9000, "eur_month": 10}])
+    _, problems = validate_catalog(_one_entry_catalog(tmp_path, {"pricing": pricing}))
+    text = "\n".join(map(str, problems))
+    assert "contact_tiers[1]: tiers not increasing: contacts must grow" in text
+    assert "contact_tiers[2]: tiers not increasing: a larger tier costs less" in text
+
+
+def test_long_form_strength_carries_its_plan_price(catalog):
+    hub = catalog.get("hubspot-marketing-hub")
+    assert hub.strength("lead-scoring") in ("core", "solid")
+    assert hub.plan_price("lead-scoring") > hub.entry_eur_month
+    shown = hub.to_dict()["capabilities"]["lead-scoring"]
+    assert shown == {"strength": hub.strength("lead-scoring"),
+                     "plan_eur_month": hub.plan_price("lead-scoring")}
+
+
+def test_email_price_grows_with_contacts(catalog):
+    import numpy as np
+
+    from cinwe_reco.candidates import CatalogArrays
+    from cinwe_reco.costs import pair_costs
+
+    arrays = CatalogArrays(catalog)
+    row = arrays.rows(["klaviyo"])
+    col = arrays.need_column[("capability", "email-campaigns")]
+    sizes = np.array([2_000.0, 10_000.0, 18_000.0])
+    cost, _ = pair_costs(arrays, np.repeat(row, 3), np.full(3, col), np.ones(3), sizes)
+    known = cost[~np.isnan(cost)]
+    assert len(known) >= 2 and (np.diff(known) > 0).all()
+    tiers = catalog.get("klaviyo").contact_tiers
+    assert cost[2] == next(p for c, p in tiers if c >= 18_000)
+
+
+def test_aliases_resolve_former_names(catalog):
+    assert catalog.resolve("Sendinblue") == "brevo"
+    assert catalog.resolve("GA4") == "google-analytics"
+    assert catalog.resolve("Integromat") == "make"
+    assert catalog.suggestion("Sendinblu") == "brevo"
+
+
+def test_a_layer_never_takes_over_a_reviewed_name(tmp_path, catalog):
+    from cinwe_reco.catalog import load_catalogs
+
+    layer = tmp_path / "layer"
+    (layer / "products").mkdir(parents=True)
+    (layer / "products" / "g.json").write_text(json.dumps({"entries": [{
+        "id": "google-analytics-4-imported", "name": "Google Analytics 4", "status": "imported",
+        "website": "https://example.org", "categories": ["web-analytics"],
+        "capabilities": ["traffic-analytics"], "pricing": {"entry_eur_month": None},
+        "source": "https://example.org", "reviewed": "2026-12-01"}]}))
+    merged = load_catalogs([layer])
+    assert "google-analytics-4-imported" in merged
+    assert merged.resolve("Google Analytics 4") == "google-analytics"
+    assert merged.get("google-analytics-4-imported").strength("traffic-analytics") is None
+
+
+def test_catalog_list_json_gives_v2_fields():
+    from click.testing import CliRunner
+
+    from cinwe_reco.cli import cli
+
+    out = CliRunner().invoke(cli, ["catalog", "show", "brevo", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    entry = json.loads(out.output)
+    assert entry["capabilities"]["email-campaigns"] == {"strength": "core"}
+    assert entry["market"]["presence"] == 5 and entry["market"]["evidence"]
+    assert "Sendinblue" in entry["aliases"] and entry["pricing"]["contact_tiers"]

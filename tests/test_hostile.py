@@ -23,8 +23,7 @@ from cinwe_reco.errors import CinweError, ModelError
 from cinwe_reco.profile import profile_from_dict
 from cinwe_reco.ranker import RankingModel
 
-from .conftest import ROOT
-from .test_profile import GOOD
+from .conftest import GOOD, ROOT
 
 weird_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
     ["", " ", "\x00", "\u202e", "💥" * 50, "a" * 10_000, "../../etc/passwd", "null", "NaN"])
@@ -106,7 +105,8 @@ def catalog_copy(tmp_path):
     names = ("brevo", "mailchimp", "shopify", "wordpress", "zapier")
     for name in names:
         entry = yaml.safe_load((ROOT / "catalog" / "products" / f"{name}.yaml").read_text())
-        entry["integrations"] = [i for i in entry["integrations"] if i in names]
+        for links in ("integrations", "platforms", "requires"):
+            entry[links] = [i for i in entry.get(links, []) if i in names]
         (root / "products" / f"{name}.yaml").write_text(yaml.safe_dump(entry))
     assert validate_catalog(root)[1] == []
     return root
@@ -120,7 +120,7 @@ def catalog_copy(tmp_path):
        value=values)
 def test_hostile_catalog_entries_are_reported_not_raised(catalog_copy, field, value):
     path = catalog_copy / "products" / "brevo.yaml"
-    entry = yaml.safe_load((ROOT / "catalog" / "products" / "brevo.yaml").read_text())
+    entry = yaml.safe_load(path.read_text())
     entry[field] = value if not (isinstance(value, float) and math.isnan(value)) else "nan"
     path.write_text(yaml.safe_dump(entry, allow_unicode=True))
     catalog, problems = validate_catalog(catalog_copy)

@@ -83,6 +83,7 @@ def test_a_layer_never_overwrites_a_reviewed_fact(tmp_path, catalog):
     entry["ui_languages"] = ["de"]
     entry["source"] = "https://example.org/other"
     entry["integrations"] = []  # so the layer also stands alone
+    entry["platforms"], entry["requires"] = [], []
     (tmp_path / "mine.yaml").write_text(yaml.safe_dump([entry]))
     merged = load_catalogs([tmp_path / "mine.yaml"])
     brevo = merged.get("brevo")
@@ -113,8 +114,8 @@ def test_stackshare_popularity_patch(tmp_path, layer, catalog):
     arrays = CatalogArrays(merged)
     p = load_profile({"client": "x", "needs": [{"capability": "email-campaigns"}]}, merged)
     cand = find_candidates(p, arrays)
-    X = build_features(p, arrays, cand)
-    pop = dict(zip(arrays.ids[cand.rows], X[:, FEATURE_NAMES.index("popularity")], strict=True))
+    X, pairs = build_features(p, arrays, cand)
+    pop = dict(zip(arrays.ids[pairs.rows], X[:, FEATURE_NAMES.index("popularity")], strict=True))
     assert pop["mailchimp"] == 1.0 and np.isnan(pop["brevo"])  # missing, not zero
 
 
@@ -126,9 +127,10 @@ def test_unknown_facts_are_missing_values_and_fail_requirements(layer):
            "constraints": {"eu_hosting": "preferred", "language": "preferred"}}
     p = load_profile(doc, merged)
     cand = find_candidates(p, arrays)
-    X = build_features(p, arrays, cand)
-    row = list(arrays.ids[cand.rows]).index("acme-mail")
-    for name in ("size_fit", "language_fit", "eu_fit", "ease_of_use", "skill_gap", "sector_fit"):
+    X, pairs = build_features(p, arrays, cand)
+    row = list(arrays.ids[pairs.rows]).index("acme-mail")
+    for name in ("size_fit", "language_fit", "eu_fit", "ease_of_use", "skill_gap", "sector_fit",
+                 "need_strength", "presence"):
         assert np.isnan(X[row, FEATURE_NAMES.index(name)]), name
     assert X[row, FEATURE_NAMES.index("monthly_cost_eur")] == 0.0  # its free plan fits
     rec = Recommender.load(catalog=merged)

@@ -12,21 +12,7 @@ from cinwe_reco.cli import cli
 from cinwe_reco.errors import CinweError, ProfileError
 from cinwe_reco.profile import load_profile, load_profiles, profile_from_dict
 
-GOOD = {
-    "client": "Boulangerie Dupont",
-    "sector": "food-retail",
-    "business_model": "b2c",
-    "employees": 6,
-    "contacts": 1500,
-    "budget_eur_month": 80,
-    "digital_maturity": 2,
-    "tech_skill": 1,
-    "current_stack": ["wordpress", "Google Analytics 4"],
-    "needs": [{"capability": "email-campaigns", "priority": "must"},
-              {"category": "reviews", "priority": "nice"}],
-    "goals": ["customer-retention"],
-    "constraints": {"budget": "flexible", "exclude": ["salesforce-sales-cloud"]},
-}
+from .conftest import GOOD
 
 
 def with_(**changes):

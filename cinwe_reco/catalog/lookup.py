@@ -65,11 +65,11 @@ class Catalog:
 
     def suggestion(self, text: str) -> str | None:
         """The id closest to a mistyped id, name or alias."""
-        by_id = closest(text, self.index)
-        if by_id:
-            return by_id
-        by_name = closest(fold(str(text)), self._by_name)
-        return self._by_name[by_name] if by_name else None
+        # ids, names and aliases compete together: "Sendinblu" is closest to the alias
+        # "Sendinblue" (Brevo), not to the id "sendible"
+        keys = {**{k: v for k, v in self._by_name.items()}, **{i: i for i in self.index}}
+        best = closest(fold(str(text)), keys)
+        return keys[best] if best else None
 
     def unknown_message(self, text: str) -> str:
         """'unknown tool X; did you mean Y? (cinwe-reco catalog search X)'."""
