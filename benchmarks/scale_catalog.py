@@ -35,14 +35,12 @@ def generate(n_tools: int, seed: int = 0) -> list[dict]:
     for i, tool_id in enumerate(ids):
         shape = real[rng.integers(len(real))]
         pick = lambda field: real[rng.integers(len(real))][field]  # noqa: E731
-        caps = [c for c in shape["capabilities"] if rng.random() > 0.15]
-        for cat in shape["categories"]:  # every category keeps one of its capabilities
-            own = [c for c in shape["capabilities"] if cat in tax.categories_of(c)]
-            if not set(own) & set(caps):
-                caps.append(own[0])
+        shape_caps = shape["capabilities"]  # v2: id -> {"strength": ...}
+        caps = {c: v["strength"] for c, v in shape_caps.items()
+                if v["strength"] == "core" or rng.random() > 0.15}
         pool = [c for cat in shape["categories"] for c in tax.capabilities_of_category(cat)]
         if pool and rng.random() < 0.3:
-            caps = list(dict.fromkeys([*caps, pool[rng.integers(len(pool))]]))
+            caps.setdefault(pool[rng.integers(len(pool))], "basic")
         pricing = dict(pick("pricing"))
         for key in ("free_max_contacts", "free_max_users", "free_plan_limits"):
             if key in pricing and not pricing.get("free_plan"):
@@ -69,6 +67,7 @@ def generate(n_tools: int, seed: int = 0) -> list[dict]:
             "sectors": pick("sectors"),
             "source": "https://synthetic.example/benchmark",
             "reviewed": "2026-12-01",
+            "market": {"presence": int(rng.integers(1, 6)), "evidence": "synthetic"},
         })
     return out
 

@@ -266,6 +266,46 @@ def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) 
     click.echo(f"wrote {out}")
 
 
+@catalog_import.command("awesome-selfhosted")
+@click.argument("folder", type=click.Path())
+@click.option("--out", required=True, type=click.Path(), help="Layer folder to write.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@pass_settings
+def import_awesome_selfhosted(settings: Settings, folder: str, out: str, force: bool) -> None:
+    """Turn the awesome-selfhosted data set (software/*.yml) into a layer of open-source,
+    self-hostable tools; archived and inactive projects are skipped and counted.
+
+    \b
+    Example:
+        cinwe-reco catalog import awesome-selfhosted ../shared/data/awesome-selfhosted \\
+            --out selfhosted/
+    """
+    from .importers import awesome_selfhosted
+
+    _refuse_existing(out, force)
+    report = awesome_selfhosted.run(Path(folder), Path(out), settings.catalog(), force=force)
+    click.echo(report.summary())
+    click.echo(f"wrote {out}")
+
+
+@catalog_group.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@pass_settings
+def catalog_stats_command(settings: Settings, fmt: str) -> None:
+    """Coverage report: entries per category and capability (core/solid/basic), shares with
+    contact tiers, presence and a French interface, vendor countries.
+
+    \b
+    Example:
+        cinwe-reco catalog stats
+    """
+    from .catalog.stats import catalog_stats, stats_text
+
+    stats = catalog_stats(settings.catalog())
+    click.echo(json.dumps(stats, indent=2) if fmt == "json" else stats_text(stats))
+
+
 # --------------------------------------------------------------------------- profile
 
 

@@ -279,3 +279,45 @@ def test_catalog_list_json_gives_v2_fields():
     assert entry["capabilities"]["email-campaigns"] == {"strength": "core"}
     assert entry["market"]["presence"] == 5 and entry["market"]["evidence"]
     assert "Sendinblue" in entry["aliases"] and entry["pricing"]["contact_tiers"]
+
+
+# Vendors with several distinct products on one website domain (each product its own entry).
+SHARED_DOMAINS = {
+    "adobe.com", "atlassian.com", "business.adobe.com", "business.linkedin.com",
+    "freshworks.com", "google.com", "hubspot.com", "lightspeedhq.fr", "microsoft.com",
+    "monday.com", "moz.com", "salesforce.com", "shopify.com", "skeepers.io", "squareup.com",
+    "stripe.com", "sumup.com", "zendesk.com", "zoho.com", "zoom.us",
+}
+
+
+def test_no_two_entries_share_a_domain_unless_listed(catalog):
+    from cinwe_reco.importers import domain
+
+    owners: dict[str, list[str]] = {}
+    for t in catalog:
+        owners.setdefault(domain(t.website), []).append(t.id)
+    shared = {d for d, ids in owners.items() if len(ids) > 1}
+    assert shared <= SHARED_DOMAINS, shared - SHARED_DOMAINS
+
+
+def test_every_alias_and_link_resolves(catalog):
+    for t in catalog:
+        for alias in t.aliases:
+            assert catalog.resolve(alias) == t.id, (t.id, alias)
+        assert all(i in catalog for i in (*t.integrations, *t.platforms, *t.requires)), t.id
+
+
+def test_grown_catalog_counts(catalog):
+    """Issue 12: 650 reviewed entries; every v1 category 10+, every v2 category 6+; every
+    capability with 3+ tools of which one is core."""
+    assert sum(t.status == "reviewed" for t in catalog) >= 650
+    counts = Counter(c for t in catalog for c in t.categories)
+    v2 = ["accounting-invoicing", "e-signature", "ai-content", "marketplaces", "point-of-sale",
+          "influencer-affiliate", "restaurant-booking", "privacy-compliance", "print"]
+    assert all(counts[c] >= 10 for c in SPEC_CATEGORIES), {
+        c: counts[c] for c in SPEC_CATEGORIES if counts[c] < 10}
+    assert all(counts[c] >= 6 for c in v2)
+    for cap in catalog.taxonomy.capabilities:
+        having = [t for t in catalog if cap in t.capabilities]
+        assert len(having) >= 3, cap
+        assert any(t.strength(cap) == "core" for t in having), cap

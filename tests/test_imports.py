@@ -213,3 +213,79 @@ def test_real_data_sets_import_and_rank_sensibly(tmp_path, tiny_model):
                 tool = merged.get(tool_id)
                 assert tool.status == "reviewed" or not tool.unknown_facts, (path.name, need,
                                                                               tool_id)
+
+
+# --------------------------------------------------------------------------- awesome-selfhosted
+
+
+def _selfhosted_folder(root):
+    software = root / "software"
+    software.mkdir(parents=True)
+    history = {f"2026-{m:02d}": 10 for m in range(1, 9)}
+    apps = {
+        "plausible": {"name": "Plausible Analytics", "website_url": "https://plausible.io",
+                      "tags": ["Analytics"], "stargazers_count": 21000, "archived": False,
+                      "updated_at": "2026-08-21", "commit_history": history},
+        "newsy": {"name": "Newsy Lists", "website_url": "https://newsy.example.org",
+                  "description": "Mailing lists", "licenses": ["AGPL-3.0"],
+                  "tags": ["Communication - Email - Mailing Lists and Newsletters"],
+                  "stargazers_count": 1200, "archived": False, "updated_at": "2026-08-20",
+                  "source_code_url": "https://github.com/example/newsy",
+                  "commit_history": history},
+        "dead": {"name": "Dead CRM", "website_url": "https://dead.example.org",
+                 "tags": ["Customer Relationship Management (CRM)"], "archived": True,
+                 "updated_at": "2021-01-01", "commit_history": {}},
+        "quiet": {"name": "Quiet CRM", "website_url": "https://quiet.example.org",
+                  "tags": ["Customer Relationship Management (CRM)"], "archived": False,
+                  "updated_at": "2023-01-01", "commit_history": {"2023-01": 4}},
+        "game": {"name": "Some Game", "website_url": "https://game.example.org",
+                 "tags": ["Games"], "archived": False, "updated_at": "2026-08-01",
+                 "commit_history": history},
+    }
+    for name, app in apps.items():
+        (software / f"{name}.yml").write_text(yaml.safe_dump(app))
+    return root
+
+
+def test_awesome_selfhosted_import(tmp_path, catalog):
+    from cinwe_reco.importers import awesome_selfhosted
+
+    folder = _selfhosted_folder(tmp_path / "data")
+    out = tmp_path / "layer"
+    report = awesome_selfhosted.run(folder, out, catalog)
+    assert (report.read, report.mapped, report.merged) == (5, 1, 1)
+    assert (report.skipped, report.archived, report.inactive) == (1, 1, 1)
+    merged = load_catalogs([out])
+    newsy = merged.get("newsy-lists")
+    assert newsy.status == "imported" and newsy.open_source and newsy.self_hostable
+    assert newsy.strength("email-campaigns") is None  # unknown, never core by default
+    assert newsy.presence == 2 and "1,200 GitHub stars" in newsy.presence_evidence
+    assert any(s.get("attribution") == awesome_selfhosted.ATTRIBUTION for s in newsy.sources)
+    plausible = merged.get("plausible")  # the reviewed entry gains the source, no duplicate
+    assert plausible.status == "reviewed"
+    assert any(s["name"] == "awesome-selfhosted" for s in plausible.sources)
+    assert "dead-crm" not in merged and "quiet-crm" not in merged
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "awesome-selfhosted").is_dir(),
+                    reason="../shared/data is not beside the clone")
+def test_awesome_selfhosted_real_data_set(tmp_path, catalog):
+    from cinwe_reco.importers import awesome_selfhosted
+
+    report = awesome_selfhosted.run(SHARED_DATA / "awesome-selfhosted", tmp_path / "l", catalog)
+    assert report.read > 1000 and report.mapped > 100 and report.merged > 20
+    merged = load_catalogs([tmp_path / "l"])
+    assert merged.resolve("Matomo") == "matomo"  # merged, not duplicated
+
+
+def test_catalog_stats_command(catalog):
+    out = CliRunner().invoke(cli, ["catalog", "stats", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    stats = json.loads(out.output)
+    assert stats["entries"] == len(catalog)
+    assert stats["categories"]["crm"] == sum("crm" in t.categories for t in catalog)
+    brevo_caps = catalog.get("brevo").capabilities
+    assert all(stats["capabilities"][c]["tools"] >= 1 for c in brevo_caps)
+    assert 0 < stats["share_french_interface"] <= 1
+    text = CliRunner().invoke(cli, ["catalog", "stats"]).output
+    assert "entries per category" in text and "vendor countries" in text
