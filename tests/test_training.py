@@ -257,3 +257,13 @@ def test_a_single_outcome_is_used_and_unusable_records_are_reported(tmp_path, ca
     groups = load_training_data(data, catalog, problems=problems)["feedback"]
     assert len(groups) == 1 and groups[0].tool_ids == ["axeptio"]
     assert any("line 2: not a complete outcome record" in p for p in problems.items)
+
+
+def test_shipped_model_was_trained_on_the_shipped_catalog(catalog):
+    """A plain suggest must not warn that the catalog changed since training."""
+    from cinwe_reco.ranker import read_metadata
+    from cinwe_reco.resources import shipped_models_dir
+
+    meta = read_metadata(shipped_models_dir() / "default")
+    assert meta["catalog_fingerprint"] == catalog.fingerprint
+    assert meta["feature_names"] == list(FEATURE_NAMES)
