@@ -37,3 +37,11 @@ def default_model_dir() -> Path:
     """The model to use when none is given: ``$CINWE_RECO_MODEL`` or the shipped default."""
     env = os.environ.get(MODEL_ENV)
     return Path(env) if env else shipped_models_dir() / DEFAULT_MODEL_NAME
+
+
+def catalog_layers_from_env() -> tuple[str, ...]:
+    """The catalog layers named by ``$CINWE_RECO_CATALOG``, in order: paths separated by
+    ``os.pathsep`` (':' on Linux and macOS, ';' on Windows), as in ``PATH``; empty parts are
+    ignored, and an unset variable names none."""
+    value = os.environ.get(CATALOG_ENV, "")
+    return tuple(p for p in value.split(os.pathsep) if p.strip())
