@@ -279,7 +279,6 @@ def _check_tree(f: dict[str, str], n_features: int, where: str) -> tuple[int, in
         depth = max(depth, d)
         if depth > MAX_DEPTH:
             raise _Bad(f"{where}: deeper than {MAX_DEPTH} levels")
-        total = 0
         for child in (left[node], right[node]):
             if child >= 0:
                 if seen_nodes[child]:
@@ -287,18 +286,20 @@ def _check_tree(f: dict[str, str], n_features: int, where: str) -> tuple[int, in
                                "child)")
                 seen_nodes[child] = True
                 stack.append((child, d + 1))
-                total += internal_count[child]
             else:
                 leaf = ~child
                 if seen_leaves[leaf]:
                     raise _Bad(f"{where}: leaf {leaf} is reached twice")
                 seen_leaves[leaf] = True
-                total += counts[leaf] if counts is not None else 0
-        if counts is not None and total != internal_count[node]:
-            raise _Bad(f"{where}: internal_count of node {node} is {internal_count[node]}, its "
-                       f"children hold {total}")
     if not all(seen_nodes) or not all(seen_leaves):
         raise _Bad(f"{where}: some nodes or leaves are not reachable from the root")
+    if counts is not None:  # TreeSHAP divides by these counts
+        for node in range(m):
+            total = sum(internal_count[c] if c >= 0 else counts[~c]
+                        for c in (left[node], right[node]))
+            if total != internal_count[node]:
+                raise _Bad(f"{where}: internal_count of node {node} is {internal_count[node]}, "
+                           f"its children hold {total}")
     return n, depth
 
 
