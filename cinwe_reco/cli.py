@@ -622,7 +622,8 @@ def feedback_add(settings: Settings, profile: str, tool: str, outcome: str,
     except CinweError:
         version = "none"
     record = feedback_record(loaded, tool, outcome, catalog, version)
-    path = append_record(Path(data_dir), record)
+    path = append_record(Path(data_dir), record,
+                         on_repair=lambda m: click.echo(f"warning: {m}", err=True))
     click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} ({path})")
 
 
