@@ -540,3 +540,16 @@ def test_the_cli_reads_the_variable_with_the_same_helper(tmp_path, monkeypatch):
     assert r.exit_code == 2 and f"{second}: no such catalog file or folder" in r.stderr
     r = CliRunner().invoke(cli, ["--catalog", str(first), "catalog", "show", "layer-one"])
     assert r.exit_code == 0, r.output  # --catalog wins over the variable
+
+
+@needs_posix
+def test_a_fifo_as_a_catalog_or_its_patches_is_named(tmp_path):
+    fifo = tmp_path / "catalog.yaml"
+    os.mkfifo(fifo)
+    r = _run_cli(["--catalog", str(fifo), "catalog", "validate"], tmp_path)
+    assert r.returncode == 2 and "catalog.yaml: is a FIFO" in r.stderr
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    os.mkfifo(layer / "patches.json")
+    r = _run_cli(["--catalog", str(layer), "catalog", "validate"], tmp_path)
+    assert r.returncode == 2 and "patches.json: is a FIFO" in r.stderr
