@@ -254,19 +254,21 @@ def _check_tree(f: dict[str, str], n_features: int, where: str) -> tuple[int, in
             categorical += 1
         elif value not in ("inf", "-inf"):  # LightGBM splits missing values off at inf
             _float(value, f"{where}: threshold of node {node}")
-    if categorical != num_cat:
-        raise _Bad(f"{where}: num_cat is {num_cat}, the tree has {categorical} categorical "
-                   "splits")
     if num_cat:
-        if "cat_boundaries" not in f or "cat_threshold" not in f:
-            raise _Bad(f"{where}: categorical splits without cat_boundaries and cat_threshold")
+        if "cat_boundaries" not in f:
+            raise _Bad(f"{where}: categorical splits without cat_boundaries")
         bounds = _ints(f["cat_boundaries"], num_cat + 1, f"{where}: cat_boundaries", 0,
                        MAX_CAT_WORDS)
+        if "cat_threshold" not in f:
+            raise _Bad(f"{where}: categorical splits without cat_threshold")
         if bounds[0] != 0 or any(b > a for a, b in zip(bounds[1:], bounds, strict=False)):
             raise _Bad(f"{where}: cat_boundaries must start at 0 and never decrease")
         _ints(f["cat_threshold"], bounds[-1], f"{where}: cat_threshold", 0, 2**32 - 1)
     elif "cat_boundaries" in f or "cat_threshold" in f:
         raise _Bad(f"{where}: cat_boundaries without categorical splits")
+    if categorical != num_cat:
+        raise _Bad(f"{where}: num_cat is {num_cat}, the tree has {categorical} categorical "
+                   "splits")
 
     # a tree: from the root, every internal node and every leaf reached exactly once
     seen_nodes = [False] * m

@@ -251,8 +251,8 @@ def test_forged_model_folders_are_refused_by_load(tiny_model, tmp_path):
         "child pointing to itself": set_item(text, 0, "left_child", 0, "0"),
         "num_tree_per_iteration=0": header(text, "num_tree_per_iteration", "0"),
         "num_leaves larger than the arrays": edit(text, 0, "num_leaves", "99"),
-        "huge cat_boundaries": edit(edit(text, 0, "num_cat", "1"), 0, "cat_boundaries",
-                                    "0 1000000000"),
+        "huge cat_boundaries": edit(edit(edit(text, 0, "num_cat", "1"), 0, "cat_boundaries",
+                                         "0 1000000000"), 0, "cat_threshold", "1"),
         "NaN leaf value": set_item(text, 0, "leaf_value", 0, "nan"),
         "inf leaf value": set_item(text, 0, "leaf_value", 0, "inf"),
     }
@@ -262,6 +262,8 @@ def test_forged_model_folders_are_refused_by_load(tiny_model, tmp_path):
         with pytest.raises(ModelError) as info:
             RankingModel.load(folder)
         assert str(info.value).startswith(str(folder / "model.txt")), name
+        if name == "huge cat_boundaries":
+            assert "cat_boundaries: 1000000000 is out of range" in str(info.value)
 
 
 def test_forged_model_exits_2_with_one_line(tiny_model, tmp_path):
