@@ -66,7 +66,8 @@ class Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except OSError as exc:
-            raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}", 2) from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise Failure(f"{where}{exc.strerror or exc}", 2) from None
         except Exception as exc:
             if os.environ.get("CINWE_RECO_DEBUG"):
                 raise
@@ -76,10 +77,10 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
                                           "max_content_width": 100})
-@click.option("--catalog", "catalogs", envvar="CINWE_RECO_CATALOG", metavar="PATH",
-              type=click.Path(), multiple=True,
+@click.option("--catalog", "catalogs", metavar="PATH", type=click.Path(), multiple=True,
               help="A catalog layer (folder or file) over the shipped catalog; repeatable, "
-                   "later layers on top.")
+                   "later layers on top [default: $CINWE_RECO_CATALOG, paths separated by "
+                   f"'{os.pathsep}'].")
 @click.option("--no-default-catalog", is_flag=True,
               help="Do not start from the shipped catalog: only the --catalog layers.")
 @click.option("--model", "model", envvar="CINWE_RECO_MODEL", metavar="PATH",
@@ -94,7 +95,9 @@ def cli(ctx: click.Context, catalogs: tuple[str, ...], no_default_catalog: bool,
     Example:
         cinwe-reco suggest examples/cap-competences-formation.yaml
     """
-    ctx.obj = Settings(catalogs, no_default_catalog, model)
+    from .resources import catalog_layers_from_env
+
+    ctx.obj = Settings(catalogs or catalog_layers_from_env(), no_default_catalog, model)
 
 
 # --------------------------------------------------------------------------- catalog
@@ -236,8 +239,10 @@ def import_webappanalyzer(settings: Settings, folder: str, out: str, force: bool
     """
     from .importers import webappanalyzer
 
-    _refuse_existing(out, force)
-    report = webappanalyzer.run(Path(folder), Path(out), settings.catalog(), force=force)
+    inputs = [folder, *settings.catalog_paths]
+    _check_folder_out(out, force, inputs)
+    report = webappanalyzer.run(Path(folder), Path(out), settings.catalog(), force=force,
+                                inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 
@@ -260,8 +265,10 @@ def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) 
     """
     from .importers import stackshare
 
-    _refuse_existing(out, force)
-    report = stackshare.run(Path(csv_file), Path(out), settings.catalog(), force=force)
+    inputs = [csv_file, *settings.catalog_paths]
+    _check_folder_out(out, force, inputs)
+    report = stackshare.run(Path(csv_file), Path(out), settings.catalog(), force=force,
+                            inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 
@@ -282,8 +289,10 @@ def import_awesome_selfhosted(settings: Settings, folder: str, out: str, force: 
     """
     from .importers import awesome_selfhosted
 
-    _refuse_existing(out, force)
-    report = awesome_selfhosted.run(Path(folder), Path(out), settings.catalog(), force=force)
+    inputs = [folder, *settings.catalog_paths]
+    _check_folder_out(out, force, inputs)
+    report = awesome_selfhosted.run(Path(folder), Path(out), settings.catalog(), force=force,
+                                    inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 
@@ -389,7 +398,7 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
 
     catalog = settings.catalog()
     if out:
-        _refuse_existing(out, force)
+        _check_writable(out, force)
     answers["needs"] = list(answers["needs"])
     answers["goals"] = list(answers["goals"])
     if no_input:
@@ -458,7 +467,7 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
     from .render import suggestions_csv_rows, suggestions_markdown, suggestions_table, to_csv
 
     if out:
-        _refuse_existing(out, force)
+        _check_writable(out, force)  # before the scoring: a bad --out fails in a second
     batch = _is_batch(profiles)
     fmt = fmt or ("json" if batch else "table")
     # profiles first: a bad file is reported before the model is loaded
@@ -557,7 +566,7 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
     from .evaluate import metrics_table
     from .train import metric_changes, train_model
 
-    _refuse_existing(out, force)
+    _check_folder_out(out, force, [data_dir])
     state: dict[str, Any] = {}
 
     def progress(stage: str, i: int, n: int) -> None:
@@ -662,7 +671,8 @@ def feedback_add(settings: Settings, profile: str, tool: str, outcome: str, need
     loaded = load_profile(profile, catalog)
     version = model_version(settings.model_path or default_model_dir())
     record = feedback_record(loaded, tool, outcome, catalog, version, need)
-    path = append_record(Path(data_dir), record)
+    path = append_record(Path(data_dir), record,
+                         on_repair=lambda m: click.echo(f"warning: {m}", err=True))
     click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} for "
                f"{record['need']} ({path})")
 
@@ -670,10 +680,16 @@ def feedback_add(settings: Settings, profile: str, tool: str, outcome: str, need
 # --------------------------------------------------------------------------- helpers
 
 
-def _refuse_existing(out: str, force: bool) -> None:
-    from .files import refuse_existing  # imported here: --help stays free of PyYAML
+def _check_writable(out: str, force: bool) -> None:
+    from .files import check_writable  # imported here: --help stays free of PyYAML
 
-    refuse_existing(out, force)
+    check_writable(out, force)
+
+
+def _check_folder_out(out: str, force: bool, inputs: list[str | Path]) -> None:
+    from .files import check_folder_target
+
+    check_folder_target(out, force=force, inputs=inputs)
 
 
 def _fail(message: str) -> int:

@@ -53,6 +53,10 @@ class OutputExistsError(CinweError):
     """Refusing to overwrite a file or folder the user owns without ``--force``."""
 
 
+class OutputError(CinweError):
+    """An output cannot be written (permissions, a full disk); the message names the target."""
+
+
 def printable(text: object, limit: int = 80) -> str:
     """``text`` safe for one line of a terminal: control characters escaped, long text cut."""
     raw = str(text)

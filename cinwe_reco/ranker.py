@@ -16,14 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import InputFileError, ModelError
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, MONOTONE_CONSTRAINTS
+from .files import read_bytes, read_text
 
 MODEL_SCHEMA = "cinwe-reco/model@1"
 MODEL_FILE = "model.txt"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "MODEL_CARD.md"
 MAX_MODEL_BYTES = 200 * 1024 * 1024
+MAX_METADATA_BYTES = 5 * 1024 * 1024
 
 
 def sha256_file(path: Path) -> str:
@@ -48,14 +50,13 @@ def read_metadata(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise ModelError(f"{folder}: no such model folder")
     meta_path = folder / METADATA_FILE
-    if not meta_path.is_file():
+    if not os.path.lexists(meta_path):
         raise ModelError(f"{folder}: not a model folder (no {METADATA_FILE})")
     try:
-        text = meta_path.read_text(encoding="utf-8")
-        if len(text) > 5 * 1024 * 1024:
-            raise ModelError(f"{meta_path}: metadata larger than 5 MB")
-        meta = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = json.loads(read_text(meta_path, MAX_METADATA_BYTES))
+    except InputFileError as exc:
+        raise ModelError(str(exc)) from None
+    except (ValueError, RecursionError) as exc:
         raise ModelError(f"{meta_path}: unreadable metadata ({exc})") from None
     if not isinstance(meta, dict) or meta.get("schema") != MODEL_SCHEMA:
         raise ModelError(f"{meta_path}: not cinwe-reco model metadata "
@@ -115,20 +116,25 @@ class RankingModel:
         folder = Path(folder)
         meta = read_metadata(folder)
         model_path = folder / MODEL_FILE
-        if not model_path.is_file():
+        if not os.path.lexists(model_path):
             raise ModelError(f"{folder}: model file {MODEL_FILE} is missing")
-        if model_path.stat().st_size > MAX_MODEL_BYTES:
-            raise ModelError(f"{model_path}: larger than {MAX_MODEL_BYTES:,} bytes")
+        try:
+            raw = read_bytes(model_path, MAX_MODEL_BYTES)
+        except InputFileError as exc:
+            raise ModelError(str(exc)) from None
         expected = meta.get("model_sha256")
-        raw = model_path.read_bytes()
         if hashlib.sha256(raw).hexdigest() != expected:
             raise ModelError(f"{model_path}: SHA-256 does not match metadata.json: the model "
                              "file was truncated or edited, or the metadata was changed")
         from .booster import NativeBoosterError, load_booster
 
         try:
-            booster = load_booster(raw.decode("utf-8"))
-        except (NativeBoosterError, UnicodeDecodeError, ValueError) as exc:
+            # the digest is no signature: load_booster checks every byte before LightGBM sees it
+            booster = load_booster(raw.decode("ascii"), len(FEATURE_NAMES), str(model_path))
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"{model_path}: not a LightGBM text model (byte {exc.start} is "
+                             "not ASCII)") from None
+        except (NativeBoosterError, ValueError) as exc:
             raise ModelError(f"{model_path}: not a LightGBM text model ({exc})") from None
         except Exception as exc:  # lightgbm.basic.LightGBMError from the fallback path
             if type(exc).__name__ != "LightGBMError":

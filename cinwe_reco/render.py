@@ -266,13 +266,25 @@ def suggestions_csv_rows(result: Suggestions) -> list[dict[str, Any]]:
     return rows
 
 
+# a spreadsheet evaluates a cell starting with one of these as a formula (CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet cannot evaluate: text starting with =, +, -, @, tab or carriage
+    return gets a leading single quote (OWASP's rule). Numbers are written as numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[dict[str, Any]], header: bool = True) -> str:
-    """CSV text of rows with CSV_COLUMNS."""
+    """CSV text of rows with CSV_COLUMNS, every text cell escaped by ``csv_cell``."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     if header:
         writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 

@@ -40,6 +40,8 @@ def default_model_dir() -> Path:
 
 
 def catalog_layers_from_env() -> tuple[str, ...]:
-    """The catalog layers named by ``$CINWE_RECO_CATALOG`` (paths separated by os.pathsep)."""
+    """The catalog layers named by ``$CINWE_RECO_CATALOG``, in order: paths separated by
+    ``os.pathsep`` (':' on Linux and macOS, ';' on Windows), as in ``PATH``; empty parts are
+    ignored, and an unset variable names none."""
     value = os.environ.get(CATALOG_ENV, "")
     return tuple(p for p in value.split(os.pathsep) if p.strip())

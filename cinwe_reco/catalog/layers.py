@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def read_patches(path: Path, base: Catalog, layer: Catalog
                   ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The validated ``patches.json`` of a layer folder: [{id, sources?, popularity?}]."""
     file = Path(path) / PATCH_FILE
-    if not file.is_file():
+    if not os.path.lexists(file):  # a FIFO or a device is reported by load_document
         return [], []
     try:
         data = load_document(file, MAX_CATALOG_FILE_BYTES)

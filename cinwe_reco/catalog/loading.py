@@ -8,6 +8,7 @@ so a diff of one product is readable), or a single YAML/JSON file holding a list
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,8 @@ def catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
             and p.name not in ("taxonomy.yaml", PATCH_FILE) and not p.name.startswith(".")
         )
         return (tax if tax.is_file() else None), files
-    if path.is_file():
-        return None, [path]
+    if os.path.lexists(path) and not path.is_dir():
+        return None, [path]  # read_bytes refuses a FIFO, a device or a dangling link by name
     raise InputFileError(f"{path}: no such catalog file or folder")
 
 

@@ -28,6 +28,8 @@ BILLINGS = ("monthly", "annual")
 REVIEW_BASES = ("pages", "knowledge")
 MAX_TIERS = 20
 MAX_ALIASES = 20
+MAX_LINKS = 1_000  # tool ids in one entry's integrations, platforms or requires
+MAX_PROBLEMS = 1_000  # a catalog with more is hopeless: checking stops there
 
 REQUIRED_FIELDS = (
     "id", "name", "vendor", "website", "vendor_country", "description", "categories",
@@ -164,6 +166,10 @@ class EntryChecker:
         if not isinstance(integrations, list) or not all(isinstance(i, str) for i in integrations):
             self.fail("integrations",
                       f"expected a list of tool ids, got {show_value(integrations)}")
+            integrations = []
+        elif len(integrations) > MAX_LINKS:
+            self.fail("integrations", f"{len(integrations):,} tool ids, more than the "
+                      f"{MAX_LINKS:,} allowed")
             integrations = []
         elif tool_id in integrations:
             self.fail("integrations", "a tool cannot integrate with itself")
@@ -323,6 +329,9 @@ class EntryChecker:
         if not isinstance(v, list) or not all(isinstance(i, str) for i in v):
             self.fail(field, f"expected a list of tool ids, got {show_value(v)}")
             return ()
+        if len(v) > MAX_LINKS:
+            self.fail(field, f"{len(v):,} tool ids, more than the {MAX_LINKS:,} allowed")
+            return ()
         if self.raw.get("id") in v:
             self.fail(field, "a tool cannot name itself")
         return tuple(dict.fromkeys(v))
@@ -470,11 +479,14 @@ def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
                   base_ids: Iterable[str] = (), base_names: dict[str, str] | None = None
                   ) -> tuple[list[Tool], list[Problem]]:
     """Validate raw entries (file, data): per-entry schema, unique ids, resolvable integrations,
-    platforms and requirements, unambiguous aliases."""
+    platforms and requirements, unambiguous aliases. A hopeless catalog stops early: after
+    ``MAX_PROBLEMS`` problems the last one says checking stopped."""
     tools: list[Tool] = []
     problems: list[Problem] = []
     per_file = Counter(file for file, _ in raw_entries)
     for file, raw in raw_entries:
+        if len(problems) >= MAX_PROBLEMS:
+            return [], _stopped(problems, file)
         if not isinstance(raw, dict):
             problems.append(Problem(file, None, None,
                                     f"expected a catalog entry (a mapping), got {show_value(raw)}"))
@@ -504,15 +516,22 @@ def check_entries(raw_entries: list[tuple[str, Any]], taxonomy: Taxonomy,
     for file, r in raw_dicts:
         for field in ("integrations", "platforms", "requires"):
             links = r.get(field)
-            if not isinstance(links, list):
+            if not isinstance(links, list) or len(links) > MAX_LINKS:
                 continue
             for other in links:
+                if len(problems) >= MAX_PROBLEMS:
+                    return unique, _stopped(problems, file)
                 if isinstance(other, str) and other not in known and other != r.get("id"):
                     problems.append(Problem(file, str(r.get("id", "?")), field,
                                             f"unknown tool id '{other}'"
                                             f"{did_you_mean(other, known)}"))
     problems += alias_collisions(unique, base_names)
     return unique, problems
+
+
+def _stopped(problems: list[Problem], file: str) -> list[Problem]:
+    return problems[:MAX_PROBLEMS] + [Problem(file, None, None, (
+        f"checking stopped after {MAX_PROBLEMS:,} problems; fix these and check again"))]
 
 
 def alias_collisions(tools: list[Tool], base_names: dict[str, str] | None = None

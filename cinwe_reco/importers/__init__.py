@@ -9,6 +9,7 @@ popularity) to entries the layers below already have. Reviewed facts are never o
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,9 +32,10 @@ def domain(url: str | None) -> str | None:
 
 
 def write_layer(out: Path, entries: list[dict[str, Any]], patches: list[dict[str, Any]],
-                readme: str, *, force: bool = False) -> None:
-    """Write a layer folder atomically (a temporary folder renamed into place)."""
-    with atomic_folder(Path(out), force=force) as tmp:
+                readme: str, *, force: bool = False, inputs: Iterable[Path | str] = ()) -> None:
+    """Write a layer folder atomically (a temporary folder swapped into place); ``--force``
+    replaces only a layer folder the tool wrote that holds none of ``inputs``."""
+    with atomic_folder(Path(out), force=force, inputs=inputs) as tmp:
         if entries:
             (tmp / "products").mkdir()
             by_letter: dict[str, list[dict[str, Any]]] = {}

@@ -18,6 +18,7 @@ languages, hosting, size, ease).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,10 +246,13 @@ Use it as a layer over the shipped catalog:
 """
 
 
-def run(folder: Path, out: Path, catalog: Catalog, *, force: bool = False) -> ImportReport:
-    """Import ``folder`` and write the layer ``out``."""
+def run(folder: Path, out: Path, catalog: Catalog, *, force: bool = False,
+        inputs: Iterable[Path | str] = ()) -> ImportReport:
+    """Import ``folder`` and write the layer ``out`` (never over a folder holding ``folder`` or
+    another of ``inputs``)."""
     entries, patches, report = import_awesome_selfhosted(folder, catalog)
-    write_layer(out, entries, patches, layer_readme(report, folder), force=force)
+    write_layer(out, entries, patches, layer_readme(report, folder), force=force,
+                inputs=[folder, *inputs])
     return report
 
 

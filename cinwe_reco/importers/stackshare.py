@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,10 @@ def import_stackshare(csv_path: Path, catalog: Catalog
     return patches, report
 
 
-def run(csv_path: Path, out: Path, catalog: Catalog, *, force: bool = False
-        ) -> PopularityReport:
-    """Match ``csv_path`` against ``catalog`` and write the patch layer ``out``."""
+def run(csv_path: Path, out: Path, catalog: Catalog, *, force: bool = False,
+        inputs: Iterable[Path | str] = ()) -> PopularityReport:
+    """Match ``csv_path`` against ``catalog`` and write the patch layer ``out`` (never over a
+    folder holding ``csv_path`` or another of ``inputs``)."""
     patches, report = import_stackshare(csv_path, catalog)
     readme = f"""# Catalog layer: StackShare popularity
 
@@ -101,5 +103,5 @@ Use it above the layers it was matched against, e.g.:
 
     cinwe-reco --catalog IMPORTED_LAYER --catalog THIS_FOLDER suggest client.yaml
 """
-    write_layer(out, [], patches, readme, force=force)
+    write_layer(out, [], patches, readme, force=force, inputs=[csv_path, *inputs])
     return report

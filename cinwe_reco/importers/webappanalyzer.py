@@ -17,6 +17,7 @@ price). ``oss`` -> open source; ``saas`` without ``oss`` -> not self-hostable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,10 +224,13 @@ Use it as a layer over the shipped catalog:
 """
 
 
-def run(folder: Path, out: Path, catalog: Catalog, *, force: bool = False) -> ImportReport:
-    """Import ``folder`` and write the layer ``out``."""
+def run(folder: Path, out: Path, catalog: Catalog, *, force: bool = False,
+        inputs: Iterable[Path | str] = ()) -> ImportReport:
+    """Import ``folder`` and write the layer ``out`` (never over a folder holding ``folder`` or
+    another of ``inputs``)."""
     entries, patches, report = import_webappanalyzer(folder, catalog)
-    write_layer(out, entries, patches, layer_readme(report, folder), force=force)
+    write_layer(out, entries, patches, layer_readme(report, folder), force=force,
+                inputs=[folder, *inputs])
     return report
 
 
