@@ -286,7 +286,8 @@ SHARED_DOMAINS = {
     "adobe.com", "atlassian.com", "business.adobe.com", "business.linkedin.com",
     "freshworks.com", "google.com", "hubspot.com", "lightspeedhq.fr", "microsoft.com",
     "monday.com", "moz.com", "salesforce.com", "shopify.com", "skeepers.io", "squareup.com",
-    "stripe.com", "sumup.com", "zendesk.com", "zoho.com", "zoom.us",
+    "stripe.com", "sumup.com", "zendesk.com", "zoho.com", "zoom.us", "woocommerce.com",
+    "infomaniak.com", "salesloft.com",
 }
 
 
