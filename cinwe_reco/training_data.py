@@ -76,9 +76,12 @@ def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[st
                    ) -> Judged:
     """Grades by profile, need and tool from judgment CSV files. ``hidden`` collects the
     optional ``unknown_facts`` column (fact groups the simulator hid for that pair). Two
-    different grades for the same (profile, need, tool) are an error."""
+    different grades for the same (profile, need, tool) in one file are an error; two judges
+    (two files) who disagree are averaged, as a panel would."""
     out: Judged = defaultdict(lambda: defaultdict(dict))
+    panel: dict[tuple[str, str, str], list[int]] = {}
     for path in paths:
+        mine: dict[tuple[str, str, str], int] = {}
         reader = csv.DictReader(io.StringIO(read_text(path, max_bytes=MAX_DATA_BYTES)))
         for line, row in enumerate(reader, start=2):
             try:
@@ -90,12 +93,16 @@ def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[st
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise TrainingDataError(f"{path}: line {line}: expected profile_id, tool_id, "
                                         "a grade from 0 to 3 and optionally need") from None
-            previous = out[pid][need].get(tool)
+            previous = mine.get((pid, need, tool))
             if previous is not None and previous != grade:
                 raise TrainingDataError(f"{path}: line {line}: '{tool}' for {pid}"
                                         f"{' / ' + need if need else ''} is graded {previous} "
                                         f"and {grade}: keep one judgment")
-            out[pid][need][tool] = grade
+            if previous is None:
+                mine[(pid, need, tool)] = grade
+                panel.setdefault((pid, need, tool), []).append(grade)
+                votes = panel[(pid, need, tool)]
+                out[pid][need][tool] = int(np.floor(np.mean(votes) + 0.5))
             groups = [g for g in (row.get("unknown_facts") or "").split(";") if g]
             if groups and hidden is not None:
                 if set(groups) - set(FACT_GROUPS):

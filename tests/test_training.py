@@ -267,3 +267,11 @@ def test_shipped_model_was_trained_on_the_shipped_catalog(catalog):
     meta = read_metadata(shipped_models_dir() / "default")
     assert meta["catalog_fingerprint"] == catalog.fingerprint
     assert meta["feature_names"] == list(FEATURE_NAMES)
+
+
+def test_two_judges_who_disagree_are_averaged(tmp_path):
+    a, b = tmp_path / "judgments-a.csv", tmp_path / "judgments-b.csv"
+    a.write_text("profile_id,need,tool_id,grade\np,crm,pipedrive,3\np,crm,axonaut,1\n")
+    b.write_text("profile_id,need,tool_id,grade\np,crm,pipedrive,2\np,crm,axonaut,1\n")
+    grades = read_judgments([a, b])["p"]["crm"]
+    assert grades == {"pipedrive": 3, "axonaut": 1}  # 2.5 rounds half up
