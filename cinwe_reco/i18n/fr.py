@@ -163,10 +163,10 @@ TEMPLATES = {
     "feature.no_popularity": "pas de chiffre de popularité",
     "feature.popularity": "popularité {value:.2f} (StackShare)",
     # ---------------------------------------------------------------- tableaux et markdown
-    "table.header": "{client} : {budget} ; classement par {model}",
+    "table.header": "{client} : {budget} ; classé par {model}",
     "table.budget": "budget {amount:,.0f} EUR/mois ({mode})",
     "table.no_budget": "budget non indiqué",
-    "table.rules": "le classement à base de règles",
+    "table.rules": "des règles simples (sans modèle)",
     "table.current_stack": "Stack actuelle :",
     "table.other_tools": "Autres outils (hors catalogue, non notés) :",
     "table.no_tool": "aucun outil ne respecte vos contraintes pour ce besoin",
