@@ -54,6 +54,10 @@ class OutputFormatError(CinweError):
         self.path, self.wanted, self.found = path, wanted, found
 
 
+class UnknownNameError(CinweError):
+    """A name of something the package ships (an example, a schema) that it does not ship."""
+
+
 class UnknownTermError(CinweError):
     """A taxonomy id (category, capability, sector, goal) that the taxonomy does not define."""
 
