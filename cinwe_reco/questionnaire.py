@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from .catalog import Catalog
 from .errors import AnswerError
-from .hints import term_hint_text
+from .hints import SYNONYMS, term_hint_text
 from .i18n import say
 from .profile import PRIORITIES, check_profile, profile_from_dict
 from .text import fold
@@ -47,7 +47,8 @@ def _numbered(ids: list[str], pick: str) -> str | None:
 
 
 def _by_name(catalog: Catalog, kinds: tuple[str, ...], text: str) -> str | None:
-    """An id given as itself or as its exact English or French label (any case, accents)."""
+    """An id given as itself, as its exact English or French label (any case, accents) or as
+    an everyday word for it ('boulangerie' -> food-retail)."""
     tax = catalog.taxonomy
     key = fold(text).strip()
     for kind in kinds:
@@ -57,6 +58,9 @@ def _by_name(catalog: Catalog, kinds: tuple[str, ...], text: str) -> str | None:
         for term in terms.values():
             if key in (fold(term.en), fold(term.fr)):
                 return term.id
+        synonym = SYNONYMS.get(kind, {}).get(key)
+        if synonym in terms:
+            return synonym
     return None
 
 
