@@ -1,14 +1,16 @@
 """The ``cinwe-reco`` command line: a thin layer over the library.
 
-Each command parses its arguments, makes one library call and formats the result. Commands that
-rank or train import the heavy libraries themselves, so ``--help``, ``catalog`` and ``profile``
-start fast. Library errors become one line on standard error and exit code 2.
+Each command parses its arguments, makes one library call (``commands.Session``) and renders
+the result. Library errors become one line on standard error per problem and exit code 2; the
+CLI adds the names of its options to the library's messages where one is to blame. A closed
+pipe (``cinwe-reco catalog list | head``) ends quietly with exit code 0.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,43 +18,72 @@ from typing import Any
 import click
 
 from ._version import __version__
-from .errors import CinweError
+from .errors import (
+    AnswerError,
+    CatalogError,
+    CinweError,
+    NoCatalogError,
+    OutputFormatError,
+    ProfileError,
+)
 
 FORMATS = ("table", "json", "markdown", "csv")
-SHORTLIST_ROWS = 5  # tools per need that tables, markdown and CSV describe in full
+# profile fields and the ``profile init`` options that give them
+INIT_OPTIONS = {"client": "--client", "needs": "--need", "goals": "--goal",
+                "sector": "--sector", "country": "--country", "languages": "--languages",
+                "employees": "--employees", "current_stack": "--stack", "exclude": "--exclude"}
 
 
 class Settings:
-    """Global options: which catalog layers and which model."""
+    """The global options, holding the library session they configure."""
 
-    def __init__(self, catalogs: tuple[str, ...], no_default: bool, model: str | None) -> None:
-        self.catalog_paths = [Path(c) for c in catalogs]
-        self.include_default = not no_default
-        self.model_path = Path(model) if model else None
-        self._catalog = None
-
-    def catalog(self):
-        """The loaded catalog: the shipped one, then every --catalog layer in order."""
-        if self._catalog is None:
-            from .catalog import load_catalogs
-
-            self._catalog = load_catalogs(self.catalog_paths,
-                                          include_default=self.include_default)
-        return self._catalog
+    def __init__(self, session: Any) -> None:
+        self.session = session
 
 
 pass_settings = click.make_pass_decorator(Settings)
 
 
 class Failure(click.ClickException):
-    """One line on standard error, with the exit code the SPEC gives (2 bad input, 1 internal)."""
+    """Lines on standard error, with the exit code the SPEC gives (2 bad input, 1 internal)."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.details = details or []
 
     def show(self, file: Any = None) -> None:
+        for line in self.details:
+            click.echo(line, err=True)
         click.echo(f"error: {self.message}", err=True)
+
+
+def _quiet_closed_pipe() -> None:
+    """After a closed pipe: send what Python still flushes at exit to /dev/null."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (CliRunner)
+        pass
+
+
+def _failure(exc: CinweError) -> Failure:
+    """A library error as the CLI says it: every problem of a profile or catalog on its own
+    line, and the option to blame where one is."""
+    message = str(exc)
+    details: list[str] = []
+    if isinstance(exc, AnswerError):
+        flag = INIT_OPTIONS.get(exc.field)
+        if flag:
+            message = f"{flag}: {message.removeprefix(exc.field + ': ')}"
+    elif isinstance(exc, ProfileError | CatalogError) and len(exc.problems) > 1:
+        details = [str(p) for p in exc.problems]
+    elif isinstance(exc, OutputFormatError):
+        message = (f"--out {exc.path}: the extension says {exc.found}, but --format {exc.wanted} "
+                   f"was given; drop --format or name the file for {exc.wanted}")
+    elif isinstance(exc, NoCatalogError):
+        message += ": give --catalog PATH, or drop --no-default-catalog"
+    return Failure(message, exc.exit_code, details)
 
 
 class Group(click.Group):
@@ -61,8 +92,11 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader went away (| head): not an error
+            _quiet_closed_pipe()
+            raise click.exceptions.Exit(0) from None
         except CinweError as exc:
-            raise Failure(str(exc), exc.exit_code) from None
+            raise _failure(exc) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except OSError as exc:
@@ -75,6 +109,20 @@ class Group(click.Group):
                           "(set CINWE_RECO_DEBUG=1 for details)", 1) from None
 
 
+def _width() -> int:
+    """The table width: the terminal's when wider than 80 columns, else 80."""
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        return max(80, shutil.get_terminal_size((80, 24)).columns)
+    return 80
+
+
+def _echo_warnings(warnings: list[str], lang: str = "en") -> None:
+    from .i18n import say, translate
+
+    for w in warnings:
+        click.echo(f"{say('table.warning', lang)} {translate(w, lang)}", err=True)
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"],
                                           "max_content_width": 100})
 @click.option("--catalog", "catalogs", metavar="PATH", type=click.Path(), multiple=True,
@@ -84,20 +132,29 @@ class Group(click.Group):
 @click.option("--no-default-catalog", is_flag=True,
               help="Do not start from the shipped catalog: only the --catalog layers.")
 @click.option("--model", "model", envvar="CINWE_RECO_MODEL", metavar="PATH",
-              type=click.Path(), help="Model folder (default: the shipped models/default).")
+              type=click.Path(), help="Model folder (default: the one you trained, else the "
+                                      "shipped one; see `cinwe-reco where`).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="Language of tables, markdown, CSV headers, explain and profile init "
+                   "[default: the profile's languages, else LANG].")
 @click.version_option(__version__, prog_name="cinwe-reco")
 @click.pass_context
 def cli(ctx: click.Context, catalogs: tuple[str, ...], no_default_catalog: bool,
-        model: str | None) -> None:
+        model: str | None, lang: str | None) -> None:
     """Rank real martech tools for an SME client profile, and say why.
 
     \b
-    Example:
-        cinwe-reco suggest examples/cap-competences-formation.yaml
+    Examples:
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco suggest client.yaml
+        cinwe-reco --lang en suggest client.yaml
     """
+    from .commands import Session
     from .resources import catalog_layers_from_env
 
-    ctx.obj = Settings(catalogs or catalog_layers_from_env(), no_default_catalog, model)
+    # CINWE_RECO_CATALOG holds paths separated by os.pathsep, like PATH
+    ctx.obj = Settings(Session(catalogs or catalog_layers_from_env(), not no_default_catalog,
+                               model, lang))
 
 
 # --------------------------------------------------------------------------- catalog
@@ -120,16 +177,15 @@ def catalog_validate(settings: Settings) -> None:
 
     \b
     Example:
-        cinwe-reco --catalog my-catalog/ catalog validate
+        cinwe-reco catalog validate
     """
     from .catalog import validate_catalogs
 
-    catalog, problems = validate_catalogs(settings.catalog_paths,
-                                          include_default=settings.include_default)
+    s = settings.session
+    catalog, problems = validate_catalogs(s.catalog_paths, include_default=s.include_default)
     if problems:
-        for problem in problems:
-            click.echo(str(problem), err=True)
-        raise click.exceptions.Exit(_fail(f"{len(problems)} problem(s) found in the catalog"))
+        raise Failure(f"{len(problems)} problem(s) found in the catalog", 2,
+                      [str(p) for p in problems])
     categories = {c for t in catalog for c in t.categories}
     imported = sum(t.status == "imported" for t in catalog)
     click.echo(f"catalog OK: {len(catalog)} tools in {len(categories)} categories"
@@ -146,24 +202,22 @@ def catalog_list(settings: Settings, category: str | None, fmt: str) -> None:
     """List the catalog's tools, optionally of one category.
 
     \b
-    Example:
-        cinwe-reco catalog list --category crm --format json
+    Examples:
+        cinwe-reco catalog list --category crm
+        cinwe-reco catalog list --format json
     """
-    from .errors import did_you_mean
+    from .errors import UnknownTermError
 
-    catalog = settings.catalog()
-    tools = list(catalog)
-    if category:
-        if category not in catalog.taxonomy.categories:
-            raise CinweError(f"--category: unknown category '{category}'"
-                             f"{did_you_mean(category, catalog.taxonomy.categories)}")
-        tools = catalog.in_category(category)
+    try:
+        tools = settings.session.catalog_tools(category)
+    except UnknownTermError as exc:
+        raise Failure(f"--category: {exc}", exc.exit_code) from None
     if fmt == "json":
         click.echo(json.dumps([t.to_dict() for t in tools], ensure_ascii=False, indent=2))
         return
     from .render import tool_rows
 
-    click.echo(tool_rows(tools))
+    click.echo(tool_rows(tools, _width()))
     click.echo(f"{len(tools)} tools")
 
 
@@ -173,28 +227,28 @@ def catalog_list(settings: Settings, category: str | None, fmt: str) -> None:
               show_default=True)
 @pass_settings
 def catalog_show(settings: Settings, tool: str, fmt: str) -> None:
-    """Show every fact of one tool (an id or a product name).
+    """Show every fact of one tool (an id, a product name or a former name).
 
     \b
-    Example:
+    Examples:
         cinwe-reco catalog show brevo
+        cinwe-reco catalog show Sendinblue --format json
     """
-    catalog = settings.catalog()
-    tool_id = catalog.resolve(tool)
-    entry = catalog.get(tool_id or tool)
+    entry = settings.session.catalog_tool(tool)
     if fmt == "json":
         click.echo(json.dumps(entry.to_dict(), ensure_ascii=False, indent=2))
         return
     from .render import tool_card
 
-    click.echo(tool_card(entry, catalog))
+    click.echo(tool_card(entry, settings.session.catalog(), _width()))
 
 
 @catalog_group.command("search")
 @click.argument("text", nargs=-1, required=True)
 @pass_settings
 def catalog_search(settings: Settings, text: tuple[str, ...]) -> None:
-    """Find tools by name, vendor, description or capability (English or French).
+    """Find tools by name, former name, capability (English or French), vendor or
+    description; the best matches first.
 
     \b
     Example:
@@ -202,12 +256,11 @@ def catalog_search(settings: Settings, text: tuple[str, ...]) -> None:
     """
     from .render import tool_rows
 
-    catalog = settings.catalog()
-    found = catalog.search(" ".join(text))
+    found = settings.session.catalog().search(" ".join(text))
     if not found:
         click.echo(f"no tool matches '{' '.join(text)}'")
         return
-    click.echo(tool_rows(found))
+    click.echo(tool_rows(found, _width()))
     click.echo(f"{len(found)} tools")
 
 
@@ -217,7 +270,7 @@ def catalog_import() -> None:
 
     \b
     Example:
-        cinwe-reco catalog import webappanalyzer ../shared/data/webappanalyzer --out imported/
+        cinwe-reco catalog import webappanalyzer --help
     """
 
 
@@ -231,17 +284,19 @@ def import_webappanalyzer(settings: Settings, folder: str, out: str, force: bool
 
     Marketing-relevant technologies become imported entries; those matching a catalog entry by
     name or website domain only add their source to it. Use the layer with --catalog OUT.
+    FOLDER is a copy of the public webappanalyzer data set (it is not shipped).
 
     \b
     Example:
-        cinwe-reco catalog import webappanalyzer ../shared/data/webappanalyzer --out imported/
-        cinwe-reco --catalog imported/ suggest client.yaml
+        cinwe-reco catalog import webappanalyzer --help
     """
+    from .files import check_folder_target
     from .importers import webappanalyzer
 
-    inputs = [folder, *settings.catalog_paths]
-    _check_folder_out(out, force, inputs)
-    report = webappanalyzer.run(Path(folder), Path(out), settings.catalog(), force=force,
+    session = settings.session
+    inputs = [folder, *session.catalog_paths]
+    check_folder_target(out, force=force, inputs=inputs)
+    report = webappanalyzer.run(Path(folder), Path(out), session.catalog(), force=force,
                                 inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
@@ -256,18 +311,20 @@ def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) 
     """Attach StackShare popularity (stack_count, log-scaled) to matching catalog entries.
 
     Matches the catalog given by the global --catalog layers (curated and imported), by name or
-    StackShare slug, and writes a patch layer. Reports the match rate.
+    StackShare slug, and writes a patch layer. Reports the match rate. CSV is a copy of the
+    public StackShare data set (it is not shipped).
 
     \b
     Example:
-        cinwe-reco --catalog imported/ catalog import stackshare \\
-            ../shared/data/stackshare/tools-business.csv --out popularity/
+        cinwe-reco catalog import stackshare --help
     """
+    from .files import check_folder_target
     from .importers import stackshare
 
-    inputs = [csv_file, *settings.catalog_paths]
-    _check_folder_out(out, force, inputs)
-    report = stackshare.run(Path(csv_file), Path(out), settings.catalog(), force=force,
+    session = settings.session
+    inputs = [csv_file, *session.catalog_paths]
+    check_folder_target(out, force=force, inputs=inputs)
+    report = stackshare.run(Path(csv_file), Path(out), session.catalog(), force=force,
                             inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
@@ -287,11 +344,13 @@ def import_awesome_selfhosted(settings: Settings, folder: str, out: str, force: 
         cinwe-reco catalog import awesome-selfhosted ../shared/data/awesome-selfhosted \\
             --out selfhosted/
     """
+    from .files import check_folder_target
     from .importers import awesome_selfhosted
 
-    inputs = [folder, *settings.catalog_paths]
-    _check_folder_out(out, force, inputs)
-    report = awesome_selfhosted.run(Path(folder), Path(out), settings.catalog(), force=force,
+    session = settings.session
+    inputs = [folder, *session.catalog_paths]
+    check_folder_target(out, force=force, inputs=inputs)
+    report = awesome_selfhosted.run(Path(folder), Path(out), session.catalog(), force=force,
                                     inputs=inputs)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
@@ -311,7 +370,7 @@ def catalog_stats_command(settings: Settings, fmt: str) -> None:
     """
     from .catalog.stats import catalog_stats, stats_text
 
-    stats = catalog_stats(settings.catalog())
+    stats = catalog_stats(settings.session.catalog())
     click.echo(json.dumps(stats, indent=2) if fmt == "json" else stats_text(stats))
 
 
@@ -324,7 +383,8 @@ def profile_group() -> None:
 
     \b
     Example:
-        cinwe-reco profile validate examples/*.yaml
+        cinwe-reco examples maison-lavande --out client.yaml
+        cinwe-reco profile validate client.yaml
     """
 
 
@@ -332,24 +392,37 @@ def profile_group() -> None:
 @click.argument("profiles", nargs=-1, required=True, type=click.Path())
 @pass_settings
 def profile_validate(settings: Settings, profiles: tuple[str, ...]) -> None:
-    """Check profiles (files, folders or JSONL batches); exit 2 if any is invalid.
+    """Check profiles (files, folders or JSONL batches) and report every problem of each,
+    with the value probably meant; exit 2 if any is invalid.
 
     \b
-    Example:
-        cinwe-reco profile validate client.yaml
+    Examples:
+        cinwe-reco examples --all --out clients/
+        cinwe-reco profile validate clients/
     """
-    from .profile import load_profiles
-
     bad = good = 0
-    for source, result in load_profiles(list(profiles), settings.catalog()):
+    for source, result in settings.session.validate_profiles(profiles):
         if isinstance(result, CinweError):
             bad += 1
-            click.echo(f"invalid: {result}", err=True)
+            problems = getattr(result, "problems", None) or [result]
+            for problem in problems:
+                click.echo(f"invalid: {problem}", err=True)
         else:
             good += 1
             click.echo(f"ok: {source} ({result.client})")
     if bad:
-        raise click.exceptions.Exit(_fail(f"{bad} invalid profile(s), {good} valid"))
+        raise Failure(f"{bad} invalid profile(s), {good} valid", 2)
+
+
+class _ClickAsker:
+    """The questionnaire's Asker, with click prompts."""
+
+    def ask(self, prompt: str, default: str | None) -> str:
+        return click.prompt(prompt, default=default if default is not None else "",
+                            show_default=bool(default), err=True)
+
+    def tell(self, text: str) -> None:
+        click.echo(text, err=True)
 
 
 @profile_group.command("init")
@@ -357,9 +430,9 @@ def profile_validate(settings: Settings, profiles: tuple[str, ...]) -> None:
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--no-input", is_flag=True, help="Do not ask; take the answers from the options.")
 @click.option("--client", help="Business name.")
-@click.option("--country", default="FR", show_default=True)
-@click.option("--languages", default="fr", show_default=True, help="Comma-separated ISO codes.")
-@click.option("--sector", help="Sector id.")
+@click.option("--country", default=None, help="ISO country code [default: FR].")
+@click.option("--languages", default=None, help="Comma-separated ISO codes [default: fr].")
+@click.option("--sector", help="Sector id or name.")
 @click.option("--business-model", type=click.Choice(["b2b", "b2c", "mixed"]))
 @click.option("--employees", type=click.IntRange(0, 1_000_000))
 @click.option("--users", type=click.IntRange(1, 100_000))
@@ -371,50 +444,42 @@ def profile_validate(settings: Settings, profiles: tuple[str, ...]) -> None:
 @click.option("--stack", "current_stack", default="", help="Comma-separated tool ids or names.")
 @click.option("--other-tools", default="", help="Comma-separated free text.")
 @click.option("--need", "needs", multiple=True, metavar="ID[:PRIORITY]",
-              help="A capability or category id, e.g. email-campaigns:must (repeatable).")
+              help="A capability or category (id or name), e.g. email-campaigns:must "
+                   "(repeatable).")
 @click.option("--goal", "goals", multiple=True, metavar="ID", help="A goal id (repeatable).")
-@click.option("--budget-mode", type=click.Choice(["strict", "flexible"]), default="flexible")
-@click.option("--eu-hosting", type=click.Choice(["required", "preferred", "any"]), default="any")
+@click.option("--budget-mode", type=click.Choice(["strict", "flexible"]), default=None)
+@click.option("--eu-hosting", type=click.Choice(["required", "preferred", "any"]), default=None)
 @click.option("--open-source", type=click.Choice(["required", "preferred", "any"]),
-              default="any")
-@click.option("--language", type=click.Choice(["required", "preferred", "any"]),
-              default="preferred")
+              default=None)
+@click.option("--language", type=click.Choice(["required", "preferred", "any"]), default=None)
 @click.option("--exclude", default="", help="Comma-separated tool ids or names.")
 @pass_settings
 def profile_init(settings: Settings, out: str | None, force: bool, no_input: bool,
                  **answers: Any) -> None:
     """Write a new client profile by answering a short questionnaire.
 
-    With --no-input, the answers come from the options (for scripts).
+    Each answer is checked when it is given and asked again if wrong; needs, sectors and goals
+    are offered as numbered lists (English or French names work too). With --no-input, the
+    answers come from the options (for scripts).
 
     \b
-    Examples:
-        cinwe-reco profile init --out client.yaml
+    Example:
         cinwe-reco profile init --no-input --client "Boulangerie Dupont" --sector food-retail \\
-            --employees 6 --budget 80 --need email-campaigns:must --need reviews:nice
+            --employees 6 --budget 80 --need email-campaigns:must --need reviews:nice \\
+            --out client.yaml
     """
-    from .files import atomic_write_text, dump_yaml
-    from .questionnaire import ask, build_profile
+    from .files import atomic_write_text, check_writable
 
-    catalog = settings.catalog()
     if out:
-        _check_writable(out, force)
+        check_writable(out, force)
     answers["needs"] = list(answers["needs"])
     answers["goals"] = list(answers["goals"])
+    session = settings.session
     if no_input:
-        if not answers.get("client"):
-            raise CinweError("--client: required with --no-input")
-        if not answers["needs"]:
-            raise CinweError("--need: at least one is required with --no-input")
-        if answers.get("employees") is None:
-            answers["employees"] = 1
+        text = session.init_profile(answers)
     else:
         defaults = {k: v for k, v in answers.items() if v not in (None, "", [])}
-        defaults["needs"] = ", ".join(answers["needs"]) or None
-        defaults["goals"] = ", ".join(answers["goals"])
-        answers = ask(catalog, defaults)
-    doc = build_profile(answers, catalog)
-    text = "# cinwe-reco client profile (schema cinwe-reco/profile@1)\n" + dump_yaml(doc)
+        text = session.init_profile(asker=_ClickAsker(), defaults=defaults)
     if out:
         atomic_write_text(Path(out), text, force=force)
         click.echo(f"wrote {out}", err=True)
@@ -425,16 +490,6 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
 # --------------------------------------------------------------------------- suggest
 
 
-def _recommender(settings: Settings):
-    from .recommender import Recommender
-
-    return Recommender.load(model=settings.model_path, catalog=settings.catalog())
-
-
-def _is_batch(paths: tuple[str, ...]) -> bool:
-    return len(paths) > 1 or any(Path(p).is_dir() or p.lower().endswith(".jsonl") for p in paths)
-
-
 @cli.command("suggest")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path())
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
@@ -443,7 +498,8 @@ def _is_batch(paths: tuple[str, ...]) -> bool:
               help="Only this need (a need of the profile, or any capability or category id); "
                    "repeatable.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format [default: table; json lines for a batch].")
+              help="Output format [default: from the --out extension (.json, .jsonl, .md, "
+                   ".csv, .txt), else table; json lines for a batch].")
 @click.option("--out", type=click.Path(), help="Write the output to this file (atomically).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -454,65 +510,57 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
     """Rank the catalog for client profiles: shortlists per need, reasons, and a stack.
 
     PROFILE is a YAML or JSON file; several files, a folder or a JSONL file make a batch,
-    scored in parallel and written as JSON lines (one broken profile is reported and skipped).
+    scored in parallel and written as JSON lines (one broken profile is reported and skipped;
+    a batch without any profile is an error).
 
     \b
     Examples:
-        cinwe-reco suggest examples/boulangerie-lemoine.yaml
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco suggest client.yaml
         cinwe-reco suggest client.yaml --format json --top 5
+        cinwe-reco suggest client.yaml --out client.md
+        cinwe-reco examples --all --out clients/
         cinwe-reco suggest clients/ --out suggestions.jsonl
     """
-    from .files import atomic_write_text
-    from .profile import load_profiles
-    from .render import suggestions_csv_rows, suggestions_markdown, suggestions_table, to_csv
+    from .files import atomic_write_text, check_writable
 
     if out:
-        _check_writable(out, force)  # before the scoring: a bad --out fails in a second
-    batch = _is_batch(profiles)
-    fmt = fmt or ("json" if batch else "table")
-    # profiles first: a bad file is reported before the model is loaded
-    items = list(load_profiles(list(profiles), settings.catalog()))
-    if not batch and isinstance(items[0][1], CinweError):
-        raise items[0][1]
-    rec = _recommender(settings)
-    for w in rec.warnings:
-        click.echo(f"warning: {w}", err=True)
-    chunks: list[str] = []
-    failures = 0
-    show_bar = batch and len(items) > 1
-    with click.progressbar(length=len(items), label="scoring", file=sys.stderr,
-                           hidden=not show_bar) as bar:
-        results = rec.suggest_many((p for _, p in items), top=top, needs=needs or None,
-                                   workers=workers,
-                                   shortlist_details=0 if fmt == "json" else SHORTLIST_ROWS)
-        for (source, _), result in zip(items, results, strict=True):
-            bar.update(1)
-            if isinstance(result, CinweError):
-                if not batch:
-                    raise result
-                failures += 1
-                click.echo(f"\nskipped {source}: {result}", err=True)
-                continue
-            if fmt == "json":
-                chunks.append(json.dumps(result.to_dict(), ensure_ascii=False,
-                                         indent=None if batch else 2) + "\n")
-                for note in result.notes:
-                    click.echo(f"note ({result.client}): {note}", err=True)
-            elif fmt == "csv":
-                chunks.append(to_csv(suggestions_csv_rows(result), header=not chunks))
-            elif fmt == "markdown":
-                chunks.append(suggestions_markdown(result))
-            else:
-                chunks.append(suggestions_table(result) + "\n")
-    sep = "" if fmt in ("json", "csv") else "\n"
-    text = sep.join(chunks)
+        check_writable(out, force)  # before the scoring: a bad --out fails in a second
+    session = settings.session
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if total < 2:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="scoring", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+
+    try:
+        result = session.suggest(profiles, top=top, needs=needs, fmt=fmt, out=out,
+                                 workers=workers, width=_width(), progress=progress)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    # notes and skipped profiles after the progress bar, never inside it
+    _echo_warnings(result.warnings)
+    for line in result.notes:
+        click.echo(line, err=True)
+    for source, error in result.skipped:
+        click.echo(f"skipped {source}: {error}", err=True)
+        problems = getattr(error, "problems", [])
+        for problem in problems if len(problems) > 1 else []:
+            click.echo(f"  {problem}", err=True)
     if out:
-        atomic_write_text(Path(out), text, force=force)
-        click.echo(f"wrote {out} ({len(chunks)} profile(s))", err=True)
+        atomic_write_text(Path(out), result.text, force=force)
+        click.echo(f"wrote {out} ({result.fmt}, {result.scored} profile(s))", err=True)
     else:
-        click.echo(text, nl=False)
-    if failures:
-        raise click.exceptions.Exit(_fail(f"{failures} profile(s) skipped, {len(chunks)} scored"))
+        click.echo(result.text, nl=False)
+    if result.skipped:
+        if not result.scored:
+            raise Failure(f"no profile scored ({len(result.skipped)} skipped)", 2)
+        raise Failure(f"{len(result.skipped)} profile(s) skipped, {result.scored} scored", 2)
 
 
 @cli.command("explain")
@@ -525,48 +573,61 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
     """Why does TOOL rank where it does for this client, or why is it not suggested?
 
     \b
-    Example:
-        cinwe-reco explain examples/boulangerie-lemoine.yaml mailchimp
+    Examples:
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco explain client.yaml mailchimp
+        cinwe-reco --lang en explain client.yaml trustpilot
     """
-    from .profile import load_profile
     from .render import explanation_text
 
-    loaded = load_profile(profile, settings.catalog())
-    rec = _recommender(settings)
-    for w in rec.warnings:
-        click.echo(f"warning: {w}", err=True)
-    result = rec.explain(loaded, tool)
+    result, lang, warnings = settings.session.explain(profile, tool)
+    _echo_warnings(warnings, lang)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(explanation_text(result))
+        click.echo(explanation_text(result, lang=lang,
+                                    taxonomy=settings.session.catalog().taxonomy,
+                                    width=_width()))
 
 
 # --------------------------------------------------------------------------- training
 
 
 @cli.command("train")
-@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True,
-              help="Training data folder.")
-@click.option("--out", type=click.Path(), default="models/default", show_default=True,
-              help="Model folder to write.")
+@click.option("--data", "data_dir", type=click.Path(), default=None,
+              help="Training data folder [default: the shipped training data and your recorded "
+                   "outcomes].")
+@click.option("--out", type=click.Path(), default=None,
+              help="Model folder to write [default: models/default in your data folder, used "
+                   "from then on].")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--rounds", type=click.IntRange(10, 10_000), default=400, show_default=True,
               help="Boosting rounds at most (early stopping picks the best).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @pass_settings
-def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
+def train(settings: Settings, data_dir: str | None, out: str | None, seed: int, rounds: int,
           force: bool) -> None:
-    """Train the LambdaRank model on the training folder and write a model folder.
+    """Train the LambdaRank model and write a model folder.
+
+    Without --data, it learns from the training data shipped with cinwe-reco (expert
+    judgments and simulated profiles) and the outcomes you recorded with `feedback add`;
+    `cinwe-reco where` shows these places.
 
     \b
     Example:
-        cinwe-reco train --data training/data --out models/mine --seed 0
+        cinwe-reco train --rounds 10 --out my-model
     """
     from .evaluate import metrics_table
-    from .train import metric_changes, train_model
+    from .files import check_folder_target
+    from .train import metric_changes
 
-    _check_folder_out(out, force, [data_dir])
+    session = settings.session
+    if out is not None:
+        check_folder_target(out, force=force, inputs=[data_dir] if data_dir else [])
+    if data_dir is None:
+        for place in session.training_sources():
+            status = "" if place.exists else " (none yet)"
+            click.echo(f"training data: {place.what}: {place.path}{status}", err=True)
     state: dict[str, Any] = {}
 
     def progress(stage: str, i: int, n: int) -> None:
@@ -579,14 +640,14 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
         state["bar"].update(1)
 
     try:
-        meta = train_model(Path(data_dir), Path(out), settings.catalog(), seed=seed,
-                           force=force, n_estimators=rounds, progress=progress)
+        meta = session.train(data_dir, out, seed=seed, rounds=rounds, force=force,
+                             progress=progress)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
     for problem in meta.get("problems", []):
         click.echo(f"not used: {problem}", err=True)
-    click.echo(f"wrote {out} (best iteration {meta['best_iteration']}, "
+    click.echo(f"wrote {meta['out']} (best iteration {meta['best_iteration']}, "
                f"{meta['data']['train_pairs']:,} training pairs)")
     click.echo(metrics_table(meta["metrics"]))
     changes = metric_changes(meta)
@@ -598,12 +659,13 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
 
 @cli.command("evaluate")
 @click.option("--model", "model_dir", type=click.Path(), default=None,
-              help="Model folder (default: the global --model, or the shipped model).")
-@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
+              help="Model folder (default: the global --model, or the model in use).")
+@click.option("--data", "data_dir", type=click.Path(), default=None,
+              help="Training data folder with the expert test set [default: the shipped one].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @pass_settings
-def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str) -> None:
+def evaluate(settings: Settings, model_dir: str | None, data_dir: str | None, fmt: str) -> None:
     """Compare the model with the rule-based and presence baselines.
 
     Per need, on the frozen expert test set: NDCG@5 and @10 of the shortlists (by_need), and
@@ -611,14 +673,13 @@ def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str)
     recall on held-out simulated groups and on the expert groups' judged tools.
 
     \b
-    Example:
-        cinwe-reco evaluate --model models/default --format json
+    Examples:
+        cinwe-reco train --rounds 10 --out my-model
+        cinwe-reco evaluate --model my-model --format json
     """
-    from .evaluate import evaluate_model, metrics_table
-    from .resources import default_model_dir
+    from .evaluate import metrics_table
 
-    model = Path(model_dir) if model_dir else settings.model_path or default_model_dir()
-    result = evaluate_model(model, Path(data_dir), settings.catalog())
+    result = settings.session.evaluate(model_dir, data_dir)
     if fmt == "json":
         # the v1 shape {"model": {...}, "baselines": {...}} per set, plus the per-need figures
         out: dict[str, Any] = {k: {"model": result[k]["model"],
@@ -628,7 +689,8 @@ def evaluate(settings: Settings, model_dir: str | None, data_dir: str, fmt: str)
             out["per_need"] = result["per_need"]
         click.echo(json.dumps(out, indent=2))
     else:
-        click.echo(f"model {result['model_name']} {result['model_version']}: "
+        click.echo(f"model {result['model_name']} {result['model_version']} "
+                   f"({result['model_dir']}) on {result['data_dir']}: "
                    f"{result['simulated']['groups']} held-out simulated groups, "
                    f"{result['expert']['groups']} expert test groups")
         click.echo(metrics_table(result))
@@ -640,7 +702,8 @@ def feedback_group() -> None:
 
     \b
     Example:
-        cinwe-reco feedback add client.yaml brevo --outcome adopted
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco feedback add client.yaml trustpilot --outcome adopted
     """
 
 
@@ -651,50 +714,100 @@ def feedback_group() -> None:
                                                               "rejected"]))
 @click.option("--need", default=None,
               help="The need the outcome is for (inferred when the tool covers only one).")
-@click.option("--data", "data_dir", type=click.Path(), default="training/data", show_default=True)
+@click.option("--data", "data_dir", type=click.Path(), default=None,
+              help="Training data folder [default: your data folder, see `cinwe-reco where`].")
 @pass_settings
 def feedback_add(settings: Settings, profile: str, tool: str, outcome: str, need: str | None,
-                 data_dir: str) -> None:
+                 data_dir: str | None) -> None:
     """Append one outcome (the profile, the need, the tool, the outcome, the date, the model
-    version).
+    version) to the recorded outcomes that `train` learns from.
 
     \b
     Example:
-        cinwe-reco feedback add examples/boulangerie-lemoine.yaml trustpilot --outcome adopted
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco feedback add client.yaml trustpilot --outcome adopted
     """
-    from .feedback import append_record, feedback_record
-    from .profile import load_profile
-    from .ranker import model_version
-    from .resources import default_model_dir
-
-    catalog = settings.catalog()
-    loaded = load_profile(profile, catalog)
-    version = model_version(settings.model_path or default_model_dir())
-    record = feedback_record(loaded, tool, outcome, catalog, version, need)
-    path = append_record(Path(data_dir), record,
-                         on_repair=lambda m: click.echo(f"warning: {m}", err=True))
+    record, path = settings.session.feedback_add(
+        profile, tool, outcome, need, data_dir,
+        on_repair=lambda m: click.echo(f"warning: {m}", err=True))
     click.echo(f"recorded: {record['client']} {outcome} {record['tool_id']} for "
                f"{record['need']} ({path})")
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- where, examples
 
 
-def _check_writable(out: str, force: bool) -> None:
-    from .files import check_writable  # imported here: --help stays free of PyYAML
+@cli.command("where")
+@pass_settings
+def where(settings: Settings) -> None:
+    """Show where cinwe-reco keeps your data (recorded outcomes, trained models), which model
+    it uses and where its shipped data is.
 
-    check_writable(out, force)
+    \b
+    Example:
+        cinwe-reco where
+    """
+    for place in settings.session.where():
+        status = "" if place.exists else "  (not created yet)"
+        click.echo(f"{place.what + ':':<26} {place.path}{status}")
 
 
-def _check_folder_out(out: str, force: bool, inputs: list[str | Path]) -> None:
-    from .files import check_folder_target
+@cli.command("examples")
+@click.argument("name", required=False)
+@click.option("--out", type=click.Path(), help="Write the example to this file (a folder with "
+                                                "--all).")
+@click.option("--all", "all_", is_flag=True, help="Write every example into the --out folder.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def examples(name: str | None, out: str | None, all_: bool, force: bool) -> None:
+    """List the example client profiles shipped with cinwe-reco, or write one (or all).
 
-    check_folder_target(out, force=force, inputs=inputs)
+    \b
+    Examples:
+        cinwe-reco examples
+        cinwe-reco examples maison-lavande
+        cinwe-reco examples maison-lavande --out client.yaml
+        cinwe-reco examples --all --out clients/
+    """
+    from .commands import example_text
+    from .commands import examples as shipped
+
+    if all_:
+        if not out:
+            raise click.UsageError("--all needs --out FOLDER")
+        from .files import atomic_write_text
+
+        folder = Path(out)
+        for stem, _ in shipped():
+            atomic_write_text(folder / f"{stem}.yaml", example_text(stem), force=force)
+        click.echo(f"wrote {len(shipped())} examples to {folder}", err=True)
+        return
+    if name is None:
+        for stem, about in shipped():
+            click.echo(f"{stem:<28} {about}")
+        return
+    text = example_text(name)
+    if out:
+        from .files import atomic_write_text
+
+        atomic_write_text(Path(out), text, force=force)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
-def _fail(message: str) -> int:
-    click.echo(f"error: {message}", err=True)
-    return 2
+@cli.command("schema")
+@click.argument("name", type=click.Choice(["profile", "suggestions"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of a client profile or of the suggest JSON output.
+
+    \b
+    Examples:
+        cinwe-reco schema profile
+        cinwe-reco schema suggestions
+    """
+    from .commands import schema_text
+
+    click.echo(schema_text(name), nl=False)
 
 
 def main() -> None:
@@ -702,4 +815,5 @@ def main() -> None:
     try:
         cli()
     except BrokenPipeError:  # `cinwe-reco ... | head` closed the pipe: not an error
+        _quiet_closed_pipe()
         sys.exit(0)

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .candidates import Candidates, CatalogArrays
-from .codes import LANGUAGE_NAMES
 from .costs import tool_costs
+from .i18n import Items, language_name, text
 from .profile import Profile
 
-Reason = str | Callable[[int], str]  # a sentence, or one made for the candidate at a position
+# a sentence, or one made for the candidate at a position; sentences come from cinwe_reco/i18n
+Reason = str | Callable[[int], str]
 
 
 def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
@@ -24,23 +25,23 @@ def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
     rows = cand.rows
     if profile.exclude:
         yield np.isin(rows, arrays.rows(profile.exclude)), \
-            "excluded by the profile (constraints.exclude)"
+            text("excl.by_profile")
     if profile.language == "required":
         cols = [arrays.lang_index[x] for x in profile.languages if x in arrays.lang_index]
         ok = arrays.langs[np.ix_(rows, cols)].any(axis=1) if cols else np.zeros(len(rows), bool)
         known = arrays.languages_known[rows]
-        names = " or ".join(LANGUAGE_NAMES.get(x, x) for x in profile.languages)
-        yield ~known, "interface languages unknown (imported entry; language: required)"
-        yield ~ok, f"no {names} interface (language: required)"
+        names = Items(tuple(language_name(x) for x in profile.languages), "or")
+        yield ~known, text("excl.languages_unknown")
+        yield ~ok, text("excl.no_language", languages=names)
     # an unknown fact cannot satisfy a requirement: only a known "yes" passes
     if profile.eu_hosting == "required":
         unknown = np.isnan(arrays.eu_fact[rows])
-        yield unknown, "EU hosting unknown (imported entry; eu_hosting: required)"
-        yield ~arrays.eu_hosting[rows], "no EU data hosting (eu_hosting: required)"
+        yield unknown, text("excl.eu_unknown")
+        yield ~arrays.eu_hosting[rows], text("excl.no_eu")
     if profile.open_source == "required":
         unknown = np.isnan(arrays.oss_fact[rows])
-        yield unknown, "licence unknown (imported entry; open_source: required)"
-        yield ~arrays.open_source[rows], "not open source (open_source: required)"
+        yield unknown, text("excl.licence_unknown")
+        yield ~arrays.open_source[rows], text("excl.not_oss")
     if profile.budget_mode == "strict" and profile.budget_eur_month is not None:
         contacts = np.nan if profile.contacts is None else float(profile.contacts)
         # the cheapest way to use the tool for one of the needs it covers; a need whose own
@@ -49,10 +50,9 @@ def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
                              profile.users, contacts)
         budget = profile.budget_eur_month
         unknown = np.isnan(cost)
-        yield unknown, "no public price, so the strict budget cannot be checked (budget: strict)"
-        yield ~unknown & (cost > budget + 1e-9), lambda i: (
-            f"costs about {cost[i]:,.0f} EUR/month, over the strict budget of {budget:,.0f} EUR "
-            "(budget: strict)")
+        yield unknown, text("excl.no_price_strict")
+        yield ~unknown & (cost > budget + 1e-9), lambda i: text(
+            "excl.over_strict", cost=float(cost[i]), budget=budget)
 
 
 def feasible_mask(profile: Profile, arrays: CatalogArrays, cand: Candidates) -> np.ndarray:

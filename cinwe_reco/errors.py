@@ -22,7 +22,44 @@ class InputFileError(CinweError):
 
 
 class ProfileError(CinweError):
-    """A client profile breaks the schema ``cinwe-reco/profile@1``."""
+    """A client profile breaks the schema ``cinwe-reco/profile@1``.
+
+    ``problems`` holds every problem found in the profile (file, field, expectation, hint);
+    the message is the only problem, or a count when there are several.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class AnswerError(ProfileError):
+    """An answer to the questionnaire (or an option of ``profile init --no-input``) is missing
+    or invalid; ``field`` names the profile field it is for."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EmptyBatchError(InputFileError):
+    """A folder or JSONL file that holds no profile at all."""
+
+
+class OutputFormatError(CinweError):
+    """An output file name whose extension says another format than the one asked for."""
+
+    def __init__(self, message: str, path: str = "", wanted: str = "", found: str = "") -> None:
+        super().__init__(message)
+        self.path, self.wanted, self.found = path, wanted, found
+
+
+class UnknownNameError(CinweError):
+    """A name of something the package ships (an example, a schema) that it does not ship."""
+
+
+class UnknownTermError(CinweError):
+    """A taxonomy id (category, capability, sector, goal) that the taxonomy does not define."""
 
 
 class CatalogError(CinweError):
@@ -31,6 +68,10 @@ class CatalogError(CinweError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class NoCatalogError(CatalogError):
+    """No catalog layer was given and the shipped catalog was left out."""
 
 
 class UnknownToolError(CinweError):

@@ -1,5 +1,8 @@
 """Reasons in plain words, from the model's per-feature contributions and the tool's facts.
 
+Every sentence comes from the templates of ``cinwe_reco/i18n`` (English and French), as a
+:class:`~cinwe_reco.i18n.Text` that renderers can say in the client's language.
+
 LightGBM's ``pred_contrib`` says how much each feature pushed a tool's score up or down for this
 client. Features are grouped into *aspects* (coverage, cost, size, language...); the aspects that
 pushed the score up most become the reasons, the ones that pulled it down the warnings. A
@@ -15,8 +18,8 @@ import numpy as np
 
 from .candidates import CatalogArrays
 from .catalog import Catalog, Tool
-from .codes import LANGUAGE_NAMES
 from .features import FEATURE_INDEX, FEATURE_NAMES
+from .i18n import Items, Label, Text, language_name, term, text
 from .profile import Need, Profile
 
 ASPECTS: dict[str, tuple[str, ...]] = {
@@ -38,46 +41,54 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "popularity": ("popularity",),
 }
 ASPECT_OF = {f: a for a, fs in ASPECTS.items() for f in fs}
-STRENGTH_WORDS = {3.0: "core job", 2.0: "a full module", 1.0: "a side feature"}
+STRENGTH_WORDS = {3.0: "strength_core", 2.0: "strength_solid", 1.0: "strength_basic"}
 
-# how each feature reads in `explain`, from its value
-FEATURE_WORDS: dict[str, Callable[[float], str]] = {
-    "need_strength": lambda v: "strength unknown" if np.isnan(v) else
-    f"for this need: {STRENGTH_WORDS.get(v, f'strength {v:.0f}')}",
-    "need_home": lambda v: "made for this need" if v else "not the kind of tool made for it",
-    "plan_upgrade": lambda v: "needs a higher plan" if v else "in the entry plan",
-    "other_needs_fit": lambda v: "your only need" if np.isnan(v) else
-    f"serves {v:.0%} of your other needs, by strength",
-    "monthly_cost_eur": lambda v: "no public price" if np.isnan(v) else f"about {v:,.0f} EUR/month",
-    "cost_budget_ratio": lambda v: "budget unknown" if np.isnan(v) else f"{v:.0%} of the budget",
-    "free_plan_fits": lambda v: "free plan fits" if v else "no free plan that fits",
-    "price_unknown": lambda v: "price unknown" if v else "price known",
-    "presence": lambda v: "market presence unknown" if np.isnan(v) else
-    f"market presence {v:.0f}/5",
-    "platform_fit": lambda v: {1: "built for your platform", -1: "built for other platforms"
-                               }.get(v, "no platform tie"),
-    "size_fit": lambda v: "fits your size" if v == 0 else f"size off by {-v:.1f} (log2)",
-    "language_fit": lambda v: {1: "interface in your language", -1: "not in your language"}.get(
-        v, "language not a criterion"),
-    "eu_fit": lambda v: {1: "EU hosting", -1: "no EU hosting"}.get(v, "hosting not a criterion"),
-    "oss_fit": lambda v: {1: "open source", -1: "not open source"}.get(
-        v, "licence not a criterion"),
-    "ease_of_use": lambda v: f"ease of use {v:.0f}/5",
-    "skill_gap": lambda v: "no skill gap" if v == 0 else f"skill gap {v:.0f}",
-    "maturity_gap": lambda v: "fits your digital maturity" if v == 0 else f"maturity gap {v:.1f}",
-    "stack_integrations": lambda v: f"integrates with {v:.0f} tool(s) of your stack",
-    "stack_integration_frac": lambda v: "no current stack" if np.isnan(v) else
-    f"{v:.0%} of your stack",
-    "main_category_in_stack": lambda v: "your stack has one of its kind" if v else
-    "new kind of tool",
-    "sector_fit": lambda v: {1: "built for your sector", -1: "built for other sectors"}.get(
-        v, "generalist"),
-    "goal_fit": lambda v: "no goals given" if np.isnan(v) else f"serves {v:.0%} of your goals",
-    "per_user": lambda v: "priced per user" if v else "flat price",
-    "self_hostable": lambda v: "self-hostability unknown" if np.isnan(v) else
-    "self-hostable" if v else "cloud only",
-    "popularity": lambda v: "no popularity figure" if np.isnan(v) else
-    f"popularity {v:.2f} (StackShare)",
+
+def _pick(v: float, keys: dict[float, str], default: str) -> Text:
+    return text("feature." + keys.get(v, default))
+
+
+# how each feature reads in `explain`, from its value (sentences from cinwe_reco/i18n)
+FEATURE_WORDS: dict[str, Callable[[float], Text]] = {
+    "need_strength": lambda v: text("feature.strength_unknown") if np.isnan(v) else
+    text("feature." + STRENGTH_WORDS[v]) if v in STRENGTH_WORDS else
+    text("feature.strength_other", value=v),
+    "need_home": lambda v: text("feature.home_yes" if v else "feature.home_no"),
+    "plan_upgrade": lambda v: text("feature.upgrade_yes" if v else "feature.upgrade_no"),
+    "other_needs_fit": lambda v: text("feature.only_need") if np.isnan(v) else
+    text("feature.other_needs", share=v),
+    "monthly_cost_eur": lambda v: text("feature.no_price") if np.isnan(v) else
+    text("feature.cost", cost=v),
+    "cost_budget_ratio": lambda v: text("feature.budget_unknown") if np.isnan(v) else
+    text("feature.budget_share", share=v),
+    "free_plan_fits": lambda v: text("feature.free_fits" if v else "feature.free_no"),
+    "price_unknown": lambda v: text("feature.price_unknown" if v else "feature.price_known"),
+    "presence": lambda v: text("feature.presence_unknown") if np.isnan(v) else
+    text("feature.presence", value=v),
+    "platform_fit": lambda v: _pick(v, {1: "platform_yes", -1: "platform_no"}, "platform_none"),
+    "size_fit": lambda v: text("feature.size_fits") if v == 0 else
+    text("feature.size_off", value=-v),
+    "language_fit": lambda v: _pick(v, {1: "language_yes", -1: "language_no"}, "language_none"),
+    "eu_fit": lambda v: _pick(v, {1: "eu_yes", -1: "eu_no"}, "eu_none"),
+    "oss_fit": lambda v: _pick(v, {1: "oss_yes", -1: "oss_no"}, "oss_none"),
+    "ease_of_use": lambda v: text("feature.ease", value=v),
+    "skill_gap": lambda v: text("feature.skill_none") if v == 0 else
+    text("feature.skill_gap", value=v),
+    "maturity_gap": lambda v: text("feature.maturity_fits") if v == 0 else
+    text("feature.maturity_gap", value=v),
+    "stack_integrations": lambda v: text("feature.stack_links", value=v),
+    "stack_integration_frac": lambda v: text("feature.no_stack") if np.isnan(v) else
+    text("feature.stack_share", share=v),
+    "main_category_in_stack": lambda v: text("feature.kind_in_stack" if v else
+                                             "feature.kind_new"),
+    "sector_fit": lambda v: _pick(v, {1: "sector_yes", -1: "sector_no"}, "sector_none"),
+    "goal_fit": lambda v: text("feature.no_goals") if np.isnan(v) else
+    text("feature.goals", share=v),
+    "per_user": lambda v: text("feature.per_user" if v else "feature.flat"),
+    "self_hostable": lambda v: text("feature.selfhost_unknown") if np.isnan(v) else
+    text("feature.selfhost_yes" if v else "feature.selfhost_no"),
+    "popularity": lambda v: text("feature.no_popularity") if np.isnan(v) else
+    text("feature.popularity", value=v),
 }
 
 
@@ -87,10 +98,10 @@ _FACT_FEATURES = {"free_plan_fits", "size_fit", "language_fit", "eu_fit", "oss_f
                   "presence"}
 
 
-def describe(feature: str, value: float) -> str:
+def describe(feature: str, value: float) -> Text:
     """A feature's value in words, for `explain`."""
     if feature in _FACT_FEATURES and np.isnan(value):
-        return "unknown: the entry does not say"
+        return text("feature.unknown_fact")
     return FEATURE_WORDS[feature](value)
 
 
@@ -112,120 +123,125 @@ def short_name(name: str) -> str:
     return name.split(" (")[0].strip() or name
 
 
-def _names(ids: list[str], catalog: Catalog) -> str:
-    names = [short_name(catalog.get(i).name) for i in ids]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _names(ids: list[str], catalog: Catalog) -> Items:
+    return Items(tuple(short_name(catalog.get(i).name) for i in ids))
 
 
-def _lang(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+def _lang(code: str) -> Label:
+    return language_name(code)
 
 
-def _need_label(c: ToolContext) -> str:
-    return c.catalog.taxonomy.label(c.need.id).lower() if c.need else ""
+def _id_label(c: ToolContext, term_id: str) -> Label:
+    """An id in English (as the JSON reasons have always said it), its label in French."""
+    return Label(term_id, c.catalog.taxonomy.label(term_id, "fr").lower())
 
 
-def positive_sentence(aspect: str, c: ToolContext) -> str | None:
+def _need_label(c: ToolContext) -> Label | str:
+    return term(c.catalog.taxonomy, c.need.id, lower=True) if c.need else ""
+
+
+def positive_sentence(aspect: str, c: ToolContext) -> Text | None:
     """The reason an aspect gives, or None when the facts do not support one."""
     p, t, x = c.profile, c.tool, c.x
     if aspect == "need" and c.need is not None:
         strength = x["need_strength"]
-        label = _need_label(c)
-        must = " (a must-have)" if c.need.priority == "must" else ""
+        must = "_must" if c.need.priority == "must" else ""
         if strength == 3:
-            return f"{label} is what it is built for{must}"
+            return text("reason.need_core" + must, need=_need_label(c))
         if strength == 2:
-            return f"a full {label} module{must}"
+            return text("reason.need_solid" + must, need=_need_label(c))
         return None
     if aspect == "cost":
         if x["free_plan_fits"]:
             if p.contacts and t.free_max_contacts:
-                return f"free plan covers your {p.contacts:,} contacts"
+                return text("reason.free_plan_contacts", contacts=p.contacts)
             if t.free_max_users and p.users <= t.free_max_users:
-                return f"free plan covers your {p.users} user(s)"
-            return "has a free plan"
+                return text("reason.free_plan_users", users=p.users)
+            return text("reason.free_plan")
         cost = x["monthly_cost_eur"]
         if not np.isnan(cost) and p.budget_eur_month is not None and cost <= p.budget_eur_month:
-            size = f" for {p.contacts:,} contacts" if p.contacts and t.contact_tiers else ""
-            return f"about {cost:,.0f} EUR/month{size}, within your budget"
+            if p.contacts and t.contact_tiers:
+                return text("reason.cost_in_budget_contacts", cost=cost, contacts=p.contacts)
+            return text("reason.cost_in_budget", cost=cost)
         return None
     if aspect == "presence" and (t.presence or 0) >= 4:
-        return ("a category leader among French SMEs" if t.presence == 5
-                else "widely used by French and European SMEs")
+        return text("reason.presence_leader" if t.presence == 5 else "reason.presence_wide")
     if aspect == "platform" and x["platform_fit"] > 0:
         ours = [i for i in t.platforms if i in c.profile.current_stack]
-        return f"built for {_names(ours, c.catalog)}" if ours else None
+        return text("reason.built_for", names=_names(ours, c.catalog)) if ours else None
     if aspect == "size" and x["size_fit"] == 0:
-        return f"made for companies of your size ({t.min_employees:,}-{t.max_employees:,} people)"
+        return text("reason.size_fit", low=t.min_employees, high=t.max_employees)
     if aspect == "language" and x["language_fit"] > 0:
         spoken = [lang for lang in p.languages if lang in (t.ui_languages or ())]
-        return f"{_lang(spoken[0])} interface" if spoken else None
+        return text("reason.language", language=_lang(spoken[0])) if spoken else None
     if aspect == "hosting" and t.eu_hosting:
-        return "data hosted in the EU"
+        return text("reason.eu_hosting")
     if aspect == "open_source" and t.open_source:
-        return "open source" + (", can run on your own server" if t.self_hostable else "")
+        return text("reason.open_source_self_hosted" if t.self_hostable
+                    else "reason.open_source")
     if aspect == "ease" and x["skill_gap"] == 0 and (t.ease_of_use or 0) >= 4:
-        return "easy to set up without technical help"
+        return text("reason.easy")
     if aspect == "stack" and c.stack_links:
-        return f"integrates with your {_names(c.stack_links, c.catalog)}"
+        return text("reason.integrates", names=_names(c.stack_links, c.catalog))
     if aspect == "breadth" and len(c.covers) > 1:
         others = [n for n in c.covers if c.need is None or n != c.need.id]
-        return "also covers " + ", ".join(others[:3]) if others else None
+        return text("reason.also_covers", needs=Items(
+            tuple(_id_label(c, n) for n in others[:3]), sep_only=True)) if others else None
     if aspect == "sector" and x["sector_fit"] > 0 and p.sector:
-        return f"built for {c.catalog.taxonomy.label(p.sector).lower()}"
+        return text("reason.sector", sector=term(c.catalog.taxonomy, p.sector, lower=True))
     if aspect == "goals" and p.goals and x["goal_fit"] > 0:
         tax = c.catalog.taxonomy
         served = [g for g in p.goals if set(tax.goals[g].related) & set(t.capabilities)]
         if served:
-            return "serves your goal" + ("s " if len(served) > 1 else " ") + ", ".join(
-                tax.label(g).lower() for g in served)
+            labels = Items(tuple(term(tax, g, lower=True) for g in served), sep_only=True)
+            return text("reason.goals" if len(served) > 1 else "reason.goal", goals=labels)
     if aspect == "popularity" and x["popularity"] >= 0.5:
-        return "widely used (StackShare popularity)"
+        return text("reason.popular")
     return None
 
 
-def warning_sentences(c: ToolContext) -> dict[str, str]:
+def warning_sentences(c: ToolContext) -> dict[str, Text]:
     """Facts that count against the tool for this client, by aspect."""
     p, t, x = c.profile, c.tool, c.x
-    out: dict[str, str] = {}
+    out: dict[str, Text] = {}
     cost = x["monthly_cost_eur"]
     budget = p.budget_eur_month
     if np.isnan(cost):
-        out["cost"] = ("price on request: ask the vendor for a quote" if t.quote_only
-                       else "no public price: check the cost with the vendor")
+        out["cost"] = text("warn.quote" if t.quote_only else "warn.no_price")
     elif budget is not None and cost > budget:
-        out["cost"] = f"over budget by {cost - budget:,.0f} EUR/month"
+        out["cost"] = text("warn.over_budget", amount=cost - budget)
     elif t.free_plan and not x["free_plan_fits"] and p.contacts and t.free_max_contacts \
             and p.contacts > t.free_max_contacts:
-        out["cost"] = f"free plan limited to {t.free_max_contacts:,} contacts"
+        out["cost"] = text("warn.free_limit", contacts=t.free_max_contacts)
     if x["skill_gap"] >= 2:
-        out["ease"] = "needs a technical person to set up"
+        out["ease"] = text("warn.needs_tech")
     elif x["maturity_gap"] >= 2:
-        out["ease"] = "a large suite for your current digital maturity"
+        out["ease"] = text("warn.large_suite")
     if t.ui_languages is not None and p.language != "any" and not set(p.languages) & set(
             t.ui_languages):
-        out["language"] = f"no {_lang(p.languages[0])} interface"
+        out["language"] = text("warn.no_language", language=_lang(p.languages[0]))
     if t.eu_hosting is False and p.eu_hosting == "preferred":
-        out["hosting"] = "no EU data hosting"
+        out["hosting"] = text("warn.no_eu")
     if t.open_source is False and p.open_source == "preferred":
-        out["open_source"] = "not open source"
+        out["open_source"] = text("warn.not_oss")
     if x["size_fit"] <= -1:
-        out["size"] = (f"built for larger companies ({t.min_employees:,}+ employees)"
+        out["size"] = (text("warn.larger", low=t.min_employees)
                        if p.employees < t.min_employees else
-                       f"built for smaller teams (up to {t.max_employees:,} employees)")
+                       text("warn.smaller", high=t.max_employees))
     if x["main_category_in_stack"]:
-        out["overlap"] = "your stack already has a tool of this kind"
+        out["overlap"] = text("warn.overlap")
     if c.need is not None and x["need_strength"] == 1:
-        out["need"] = f"only a side feature for {_need_label(c)}: a specialist does more"
+        out["need"] = text("warn.side_feature", need=_need_label(c))
     if c.need is not None and x["plan_upgrade"]:
         plan = t.plan_price(c.need.id)
-        out.setdefault("need", f"{_need_label(c)} needs a higher plan"
-                       + (f" (from {plan:,.0f} EUR/month)" if plan else ""))
+        out.setdefault("need", text("warn.higher_plan_price", need=_need_label(c), price=plan)
+                       if plan else text("warn.higher_plan", need=_need_label(c)))
     if x["platform_fit"] < 0:
-        out["platform"] = "built for " + _names(list(t.platforms[:3]), c.catalog) + \
-            ", not your platform"
+        out["platform"] = text("warn.other_platforms",
+                               names=_names(list(t.platforms[:3]), c.catalog))
     if x["sector_fit"] < 0:
-        out["sector"] = "made for other sectors (" + ", ".join((t.sectors or ())[:3]) + ")"
+        out["sector"] = text("warn.other_sectors", sectors=Items(
+            tuple(_id_label(c, s) for s in (t.sectors or ())[:3]), sep_only=True))
     return out
 
 
@@ -275,6 +291,6 @@ def reasons_and_warnings(ctx: ToolContext, contrib: np.ndarray | None,
     out_warnings = [warnings[a] for a in ordered]
     if ctx.tool.status != "reviewed":
         unknown = ctx.tool.unknown_facts
-        out_warnings.append("imported, unreviewed: check the facts" + (
-            f" ({', '.join(unknown)} unknown)" if unknown else ""))
+        out_warnings.append(text("warn.imported_unknown", facts=", ".join(unknown))
+                            if unknown else text("warn.imported"))
     return reasons, out_warnings

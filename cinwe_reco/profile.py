@@ -15,8 +15,10 @@ from typing import Any
 
 from .catalog import Catalog, load_catalog
 from .codes import COUNTRIES, LANGUAGES
-from .errors import CinweError, ProfileError, did_you_mean, printable, show_value
-from .files import load_document, parse_json, read_text
+from .documents import parse_document, read_document
+from .errors import CinweError, EmptyBatchError, Problem, ProfileError, did_you_mean, show_value
+from .files import read_text
+from .hints import term_hint_text, tool_hint_text
 
 PROFILE_SCHEMA = "cinwe-reco/profile@1"
 PRIORITIES = ("must", "should", "nice")
@@ -120,26 +122,41 @@ class Profile:
 
 
 class _Checker:
+    """Checks one profile, collecting every problem (as the catalog's EntryChecker does);
+    each check returns a usable default when its field is wrong, so the others still run."""
+
     def __init__(self, source: str, catalog: Catalog) -> None:
         self.source = source
         self.catalog = catalog
         self.tax = catalog.taxonomy
+        self.problems: list[Problem] = []
 
-    def fail(self, field: str, message: str) -> ProfileError:
-        return ProfileError(f"{self.source}: {printable(field)}: {printable(message, 400)}")
+    def fail(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.source, None, field, message))
+
+    def _line(self, v: str, field: str, max_len: int) -> str | None:
+        """One line of text, or None after a problem that says what is wrong with it."""
+        if not v:
+            self.fail(field, "expected text, got an empty value")
+        elif len(v) > max_len:
+            self.fail(field, f"expected at most {max_len} characters, got {len(v):,}")
+        elif any(ord(c) < 32 or ord(c) == 127 for c in v):
+            self.fail(field, f"expected one line of text without tabs or line breaks, got "
+                      f"{show_value(v)}")
+        else:
+            return v
+        return None
 
     def text(self, data: dict, key: str, *, required: bool = False, max_len: int = 200) -> Any:
         v = data.get(key)
         if v is None:
             if required:
-                raise self.fail(key, "required field is missing (expected text)")
+                self.fail(key, "required field is missing (expected text)")
             return None
         if isinstance(v, bool) or not isinstance(v, str | int | float):
-            raise self.fail(key, f"expected text, got {show_value(v)}")
-        v = str(v).strip()
-        if not v or len(v) > max_len or any(ord(c) < 32 for c in v):
-            raise self.fail(key, f"expected one line of text of 1 to {max_len} characters")
-        return v
+            self.fail(key, f"expected text, got {show_value(v)}")
+            return None
+        return self._line(str(v).strip(), key, max_len)
 
     def integer(self, data: dict, key: str, low: int, high: int, default: Any) -> Any:
         v = data.get(key)
@@ -150,10 +167,12 @@ class _Checker:
         if isinstance(v, float) and math.isfinite(v) and v.is_integer():
             v = int(v)
         if isinstance(v, bool) or not isinstance(v, int):
-            raise self.fail(key, f"expected a whole number from {low:,} to {high:,}, "
-                            f"got {show_value(v)}")
+            self.fail(key, f"expected a whole number from {low:,} to {high:,}, "
+                      f"got {show_value(v)}")
+            return default
         if not low <= v <= high:
-            raise self.fail(key, f"expected a whole number from {low:,} to {high:,}, got {v:,}")
+            self.fail(key, f"expected a whole number from {low:,} to {high:,}, got {v:,}")
+            return default
         return v
 
     def number(self, data: dict, key: str, low: float, high: float) -> float | None:
@@ -161,10 +180,12 @@ class _Checker:
         if v is None:
             return None
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, "
-                            f"got {show_value(v)}")
+            self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, "
+                      f"got {show_value(v)}")
+            return None
         if not low <= v <= high:
-            raise self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, got {v:,}")
+            self.fail(key, f"expected a number from {low:,.0f} to {high:,.0f}, got {v:,}")
+            return None
         return float(v)
 
     def choice(self, data: dict, key: str, choices: tuple[str, ...], default: str,
@@ -173,8 +194,8 @@ class _Checker:
         label = label or key
         if not isinstance(v, str) or v not in choices:
             hint = did_you_mean(str(v), choices) if isinstance(v, str) else ""
-            raise self.fail(label,
-                            f"expected one of {', '.join(choices)}, got {show_value(v)}{hint}")
+            self.fail(label, f"expected one of {', '.join(choices)}, got {show_value(v)}{hint}")
+            return default
         return v
 
     def str_list(self, data: dict, key: str, default: list, label: str | None = None) -> list:
@@ -185,115 +206,154 @@ class _Checker:
         if isinstance(v, str):
             v = [v]
         if not isinstance(v, list):
-            raise self.fail(label, f"expected a list, got {show_value(v)}")
+            self.fail(label, f"expected a list, got {show_value(v)}")
+            return []
         if len(v) > MAX_LIST:
-            raise self.fail(label, f"expected at most {MAX_LIST} items, got {len(v):,}")
+            self.fail(label, f"expected at most {MAX_LIST} items, got {len(v):,}")
+            return []
         out = []
         for i, item in enumerate(v):
             if isinstance(item, bool) or not isinstance(item, str | int | float):
-                raise self.fail(f"{label}[{i}]", f"expected text, got {show_value(item)}")
-            text = str(item).strip()
-            if not text or len(text) > 200 or any(ord(c) < 32 for c in text):
-                raise self.fail(f"{label}[{i}]", "expected one line of text of 1 to 200 characters")
-            out.append(text)
+                self.fail(f"{label}[{i}]", f"expected text, got {show_value(item)}")
+                continue
+            text = self._line(str(item).strip(), f"{label}[{i}]", 200)
+            if text is not None:
+                out.append(text)
         return out
 
-    def ids(self, data: dict, key: str, known: dict, what: str, default: list) -> tuple:
+    def ids(self, data: dict, key: str, kind: str, what: str, default: list) -> tuple:
+        known = getattr(self.tax, kind)
         out = []
         for i, item in enumerate(self.str_list(data, key, default)):
             if item not in known:
-                raise self.fail(f"{key}[{i}]",
-                                f"unknown {what} '{item}'{did_you_mean(item, known)}")
-            if item not in out:
+                self.fail(f"{key}[{i}]", f"unknown {what} '{item}'"
+                          f"{self.term_hint([kind], item, what)}")
+            elif item not in out:
                 out.append(item)
         return tuple(out)
+
+    def term_hint(self, kinds: list[str], value: str, what: str) -> str:
+        """'did you mean' from ids, English and French labels; else the list of ids (short
+        lists) or where to find them."""
+        hint = term_hint_text(self.tax, kinds, value)
+        if hint:
+            return hint
+        ids = [i for kind in kinds for i in getattr(self.tax, kind)]
+        if len(ids) <= 30:
+            return f"; expected a {what} id: {', '.join(ids)}"
+        return f"; expected a {what} id (cinwe-reco schema profile lists them)"
 
     def tools(self, values: list[str], label: str) -> tuple[str, ...]:
         out = []
         for i, item in enumerate(values):
             tool_id = self.catalog.resolve(item)
             if tool_id is None:
-                hint = self.catalog.suggestion(item)
-                tail = (f"; did you mean '{hint}'?" if hint else
-                        "; list tools the catalog does not know under other_tools")
-                raise self.fail(f"{label}[{i}]", f"unknown tool '{item}'{tail} "
-                                f"(cinwe-reco catalog search {item.split()[0]})")
-            if tool_id not in out:
+                hint = tool_hint_text(self.catalog, item)
+                tail = hint or "; list tools the catalog does not know under other_tools"
+                word = item.split()[0] if item.split() else item
+                self.fail(f"{label}[{i}]", f"unknown tool '{item}'{tail} "
+                          f"(cinwe-reco catalog search {word})")
+            elif tool_id not in out:
                 out.append(tool_id)
         return tuple(out)
 
     def needs(self, data: dict) -> tuple[Need, ...]:
         raw = data.get("needs")
+        example = "for example '- capability: email-campaigns' with 'priority: must'"
         if raw is None:
-            raise self.fail("needs", "required field is missing (expected a list of needs, "
-                            "each with a capability or category id)")
-        if not isinstance(raw, list) or not raw:
-            raise self.fail("needs", f"expected a non-empty list of needs, got {show_value(raw)}")
+            self.fail("needs", f"required field is missing: list at least one need, {example}")
+            return ()
+        if isinstance(raw, list) and not raw:
+            self.fail("needs", f"the list is empty: give at least one need, {example}")
+            return ()
+        if not isinstance(raw, list):
+            self.fail("needs", f"expected a list of needs, got {show_value(raw)} ({example})")
+            return ()
         if len(raw) > MAX_NEEDS:
-            raise self.fail("needs", f"expected at most {MAX_NEEDS} needs, got {len(raw):,}")
+            self.fail("needs", f"expected at most {MAX_NEEDS} needs, got {len(raw):,}")
+            return ()
         out: list[Need] = []
         for i, item in enumerate(raw):
-            where = f"needs[{i}]"
-            if isinstance(item, str):  # shorthand: a bare id
-                item = ({"capability": item} if item in self.tax.capabilities
-                        else {"category": item} if item in self.tax.categories
-                        else {"capability": item})
-            if not isinstance(item, dict):
-                raise self.fail(where, f"expected a mapping with capability or category, "
-                                f"got {show_value(item)}")
-            for key in item:
-                if key not in NEED_FIELDS:
-                    raise self.fail(f"{where}.{key}", "unknown field"
-                                    + did_you_mean(str(key), NEED_FIELDS))
-            has_cap, has_cat = "capability" in item, "category" in item
-            if has_cap == has_cat:
-                raise self.fail(where, "expected exactly one of capability or category")
-            kind = "capability" if has_cap else "category"
-            known = self.tax.capabilities if has_cap else self.tax.categories
-            value = item[kind]
-            if not isinstance(value, str) or value not in known:
-                other = self.tax.categories if has_cap else self.tax.capabilities
-                if isinstance(value, str) and value in other:
-                    other_kind = "category" if has_cap else "capability"
-                    raise self.fail(f"{where}.{kind}", f"'{value}' is a {other_kind} id; "
-                                    f"write '{other_kind}: {value}'")
-                hint = did_you_mean(value, known) if isinstance(value, str) else ""
-                raise self.fail(f"{where}.{kind}", f"unknown {kind} {show_value(value)}{hint}")
-            priority = self.choice(item, "priority", PRIORITIES, "should", f"{where}.priority")
-            if any(n.id == value for n in out):
-                raise self.fail(f"{where}.{kind}", f"'{value}' is listed twice")
-            out.append(Need(kind, value, priority))
+            need = self.need(item, f"needs[{i}]")
+            if need is None:
+                continue
+            if any(n.id == need.id for n in out):
+                self.fail(f"needs[{i}].{need.kind}", f"'{need.id}' is listed twice")
+                continue
+            out.append(need)
         return tuple(out)
+
+    def need(self, item: Any, where: str) -> Need | None:
+        if isinstance(item, str):  # shorthand: a bare id
+            item = ({"capability": item} if item in self.tax.capabilities
+                    else {"category": item} if item in self.tax.categories
+                    else {"capability": item})
+        if not isinstance(item, dict):
+            self.fail(where, f"expected a mapping with capability or category, "
+                      f"got {show_value(item)}")
+            return None
+        bad_keys = [k for k in item if k not in NEED_FIELDS]
+        for key in bad_keys:
+            self.fail(f"{where}.{key}", "unknown field" + did_you_mean(str(key), NEED_FIELDS))
+        has_cap, has_cat = "capability" in item, "category" in item
+        if has_cap == has_cat:
+            self.fail(where, "expected exactly one of capability or category")
+            return None
+        kind = "capability" if has_cap else "category"
+        known = self.tax.capabilities if has_cap else self.tax.categories
+        value = item[kind]
+        priority = self.choice(item, "priority", PRIORITIES, "should", f"{where}.priority")
+        if not isinstance(value, str) or value not in known:
+            other = self.tax.categories if has_cap else self.tax.capabilities
+            if isinstance(value, str) and value in other:
+                other_kind = "category" if has_cap else "capability"
+                self.fail(f"{where}.{kind}", f"'{value}' is a {other_kind} id; "
+                          f"write '{other_kind}: {value}'")
+            elif isinstance(value, str):
+                self.fail(f"{where}.{kind}", f"unknown {kind} '{value}'" + self.term_hint(
+                    ["capabilities", "categories"], value, kind))
+            else:
+                self.fail(f"{where}.{kind}", f"expected a {kind} id, got {show_value(value)}")
+            return None
+        return None if bad_keys else Need(kind, value, priority)
 
     def check(self, data: Any) -> Profile:
         if not isinstance(data, dict):
             raise ProfileError(f"{self.source}: expected a profile (a mapping of fields), "
                                f"got {show_value(data)}")
+        for dup in getattr(data, "duplicates", ()):
+            self.fail(dup[0], f"written twice (lines {dup[1]} and {dup[2]}); keep one")
         for key in data:
             if not isinstance(key, str) or key not in FIELDS:
-                raise self.fail(str(key), "unknown field" + did_you_mean(str(key), FIELDS))
+                self.fail(str(key), "unknown field" + did_you_mean(str(key), FIELDS))
         schema = data.get("schema", PROFILE_SCHEMA)
         if schema != PROFILE_SCHEMA:
-            raise self.fail("schema", f"expected '{PROFILE_SCHEMA}', got {show_value(schema)}")
+            self.fail("schema", f"expected '{PROFILE_SCHEMA}', got {show_value(schema)}")
         client = self.text(data, "client", required=True)
         country = data.get("country", "FR")
         if not isinstance(country, str) or country.upper() not in COUNTRIES:
             hint = did_you_mean(str(country).upper(), COUNTRIES) if isinstance(country, str) else ""
-            raise self.fail("country", f"expected an ISO 3166-1 alpha-2 code like 'FR', "
-                            f"got {show_value(country)}{hint}")
+            self.fail("country", f"expected an ISO 3166-1 alpha-2 code like 'FR', "
+                      f"got {show_value(country)}{hint}")
+            country = "FR"
         languages = []
         for i, lang in enumerate(self.str_list(data, "languages", ["fr"])):
             if lang.lower() not in LANGUAGES:
-                raise self.fail(f"languages[{i}]", f"expected an ISO 639-1 code like 'fr', "
-                                f"got '{lang}'{did_you_mean(lang.lower(), LANGUAGES)}")
-            if lang.lower() not in languages:
+                self.fail(f"languages[{i}]", f"expected an ISO 639-1 code like 'fr', "
+                          f"got '{lang}'{did_you_mean(lang.lower(), LANGUAGES)}")
+            elif lang.lower() not in languages:
                 languages.append(lang.lower())
-        if not languages:
-            raise self.fail("languages", "expected at least one language code like 'fr'")
+        if not languages and "languages" in data and not any(
+                p.field.startswith("languages") for p in self.problems):
+            self.fail("languages", "expected at least one language code like 'fr'")
         sector = data.get("sector")
         if sector is not None and (not isinstance(sector, str) or sector not in self.tax.sectors):
-            hint = did_you_mean(sector, self.tax.sectors) if isinstance(sector, str) else ""
-            raise self.fail("sector", f"unknown sector {show_value(sector)}{hint}")
+            if isinstance(sector, str):
+                self.fail("sector", f"unknown sector '{sector}'"
+                          f"{self.term_hint(['sectors'], sector, 'sector')}")
+            else:
+                self.fail("sector", f"expected a sector id, got {show_value(sector)}")
+            sector = None
         business_model = self.choice(data, "business_model", BUSINESS_MODELS, "mixed")
         employees = self.integer(data, "employees", 0, 1_000_000, 1)
         users = self.integer(data, "users", 1, 100_000, min(max(employees, 1), 5))
@@ -304,20 +364,23 @@ class _Checker:
         stack = self.tools(self.str_list(data, "current_stack", []), "current_stack")
         other = tuple(self.str_list(data, "other_tools", []))
         needs = self.needs(data)
-        goals = self.ids(data, "goals", self.tax.goals, "goal", [])
+        goals = self.ids(data, "goals", "goals", "goal", [])
         cons = data.get("constraints") or {}
         if not isinstance(cons, dict):
-            raise self.fail("constraints", f"expected a mapping, got {show_value(cons)}")
+            self.fail("constraints", f"expected a mapping, got {show_value(cons)}")
+            cons = {}
         for key in cons:
             if key not in CONSTRAINT_FIELDS:
-                raise self.fail(f"constraints.{key}", "unknown field"
-                                + did_you_mean(str(key), CONSTRAINT_FIELDS))
+                self.fail(f"constraints.{key}", "unknown field"
+                          + did_you_mean(str(key), CONSTRAINT_FIELDS))
         budget_mode = self.choice(cons, "budget", BUDGET_MODES, "flexible", "constraints.budget")
         eu = self.choice(cons, "eu_hosting", LEVELS, "any", "constraints.eu_hosting")
         oss = self.choice(cons, "open_source", LEVELS, "any", "constraints.open_source")
         lang = self.choice(cons, "language", LEVELS, "preferred", "constraints.language")
         exclude = self.tools(self.str_list(cons, "exclude", [], "constraints.exclude"),
                              "constraints.exclude")
+        if self.problems:
+            raise profile_error(self.source, self.problems)
         return Profile(
             client=client, needs=needs, country=country.upper(), languages=tuple(languages),
             sector=sector, business_model=business_model, employees=employees, users=users,
@@ -326,6 +389,24 @@ class _Checker:
             budget_mode=budget_mode, eu_hosting=eu, open_source=oss, language=lang,
             exclude=exclude, source=self.source,
         )
+
+
+def profile_error(source: str, problems: list[Problem]) -> ProfileError:
+    """One error for all the problems of a profile: the problem itself when there is one,
+    else a count (``problems`` lists them all)."""
+    if len(problems) == 1:
+        return ProfileError(str(problems[0]), problems)
+    return ProfileError(f"{source}: {len(problems)} problems in the profile", problems)
+
+
+def check_profile(data: Any, catalog: Catalog | None = None, source: str = "<profile>"
+                  ) -> list[Problem]:
+    """Every problem of a profile given as plain data (an empty list when it is valid)."""
+    try:
+        profile_from_dict(data, catalog, source)
+    except ProfileError as exc:
+        return exc.problems or [Problem(source, None, None, str(exc))]
+    return []
 
 
 def profile_from_dict(data: Any, catalog: Catalog | None = None, source: str = "<profile>"
@@ -341,7 +422,7 @@ def load_profile(profile: Profile | dict | str | Path, catalog: Catalog | None =
     if isinstance(profile, dict):
         return profile_from_dict(profile, catalog)
     path = Path(profile)
-    return profile_from_dict(load_document(path), catalog, str(path))
+    return profile_from_dict(read_document(path), catalog, str(path))
 
 
 def iter_profile_sources(paths: list[Path]) -> Iterator[tuple[str, Any]]:
@@ -354,6 +435,10 @@ def iter_profile_sources(paths: list[Path]) -> Iterator[tuple[str, Any]]:
         if path.is_dir():
             files = sorted(p for p in path.iterdir()
                            if p.suffix.lower() in (".yaml", ".yml", ".json", ".jsonl"))
+            if not files:
+                yield str(path), EmptyBatchError(
+                    f"{path}: no profile in this folder (expected .yaml, .yml, .json or "
+                    ".jsonl files)")
             yield from iter_profile_sources(files)
         elif path.suffix.lower() == ".jsonl":
             try:
@@ -361,20 +446,23 @@ def iter_profile_sources(paths: list[Path]) -> Iterator[tuple[str, Any]]:
             except CinweError as exc:
                 yield str(path), exc
                 continue
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
+            lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+                     if line.strip()]
+            if not lines:
+                yield str(path), EmptyBatchError(f"{path}: no profile in this file (expected "
+                                                 "one JSON profile per line)")
+            for number, line in lines:
                 label = f"{path}:{number}"
                 if len(line) > MAX_BATCH_LINE_BYTES:
                     yield label, ProfileError(f"{label}: line longer than 1 MiB")
                     continue
                 try:
-                    yield label, parse_json(line, label)
+                    yield label, parse_document(line, label, is_json=True)
                 except CinweError as exc:
                     yield label, exc
         else:
             try:
-                yield str(path), load_document(path)
+                yield str(path), read_document(path)
             except CinweError as exc:
                 yield str(path), exc
 

@@ -147,7 +147,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
             "python": platform.python_version(),
         },
     }
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, inputs=[data_dir]) as tmp:
         # the text model is stable: same data and seed give the same file
         booster.save_model(str(tmp / MODEL_FILE), num_iteration=best)
         metadata["model_sha256"] = sha256_file(tmp / MODEL_FILE)

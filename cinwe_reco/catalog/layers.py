@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import CatalogError, Problem, did_you_mean, show_value
+from ..errors import CatalogError, NoCatalogError, Problem, did_you_mean, show_value
 from ..files import InputFileError, load_document
 from ..resources import shipped_catalog_dir
 from .entry import Tool
@@ -40,8 +40,8 @@ def load_catalogs(paths: Iterable[Path | str] = (), *, include_default: bool = T
     fact (see ``merge_layer``)."""
     layers = ([shipped_catalog_dir()] if include_default else []) + [Path(p) for p in paths]
     if not layers:
-        raise CatalogError("no catalog to load: give --catalog PATH, or drop "
-                           "--no-default-catalog")
+        raise NoCatalogError("no catalog to load: no layer given and the shipped catalog "
+                             "left out")
     merged = load_catalog(layers[0], use_cache=use_cache)
     problems: list[Problem] = []
     for path in layers[1:]:

@@ -72,9 +72,11 @@ class Catalog:
         return keys[best] if best else None
 
     def unknown_message(self, text: str) -> str:
-        """'unknown tool X; did you mean Y? (cinwe-reco catalog search X)'."""
-        guess = self.suggestion(text)
-        hint = f"; did you mean '{guess}'?" if guess else ""
+        """'unknown tool X; did you mean Y? (cinwe-reco catalog search X)': the hint looks at
+        ids, names and aliases together, then at the tools that mention the word."""
+        from ..hints import tool_hint_text
+
+        hint = tool_hint_text(self, text)
         word = str(text).split()[0] if str(text).split() else str(text)
         return f"unknown tool '{text}'{hint} (cinwe-reco catalog search {word})"
 
