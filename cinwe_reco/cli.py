@@ -339,10 +339,12 @@ def import_awesome_selfhosted(settings: Settings, folder: str, out: str, force: 
     """Turn the awesome-selfhosted data set (software/*.yml) into a layer of open-source,
     self-hostable tools; archived and inactive projects are skipped and counted.
 
+    FOLDER is a copy of the public awesome-selfhosted-data set (it is not shipped), e.g.
+    `cinwe-reco catalog import awesome-selfhosted awesome-selfhosted-data --out selfhosted/`.
+
     \b
     Example:
-        cinwe-reco catalog import awesome-selfhosted ../shared/data/awesome-selfhosted \\
-            --out selfhosted/
+        cinwe-reco catalog import awesome-selfhosted --help
     """
     from .files import check_folder_target
     from .importers import awesome_selfhosted

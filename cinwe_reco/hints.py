@@ -142,7 +142,9 @@ def tool_hints(catalog: Catalog, text: object, limit: int = 2) -> tuple[list[str
             for key in difflib.get_close_matches(q, list(keys), n=8, cutoff=cutoff):
                 ratio = difflib.SequenceMatcher(None, q, key).ratio()
                 scored[keys[key]] = max(scored.get(keys[key], 0.0), ratio)
-        return sorted(scored, key=lambda i: (-scored[i], i))[:limit]
+        ranked = sorted(scored, key=lambda i: (-scored[i], i))[:limit]
+        # a second guess only when it is nearly as close as the first
+        return [i for i in ranked if scored[i] >= scored[ranked[0]] - 0.05]
 
     found = close(TOOL_CUTOFF)
     if found:

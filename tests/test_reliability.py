@@ -448,12 +448,12 @@ def test_a_permission_error_names_the_target(tmp_path, monkeypatch):
 
 
 def test_an_os_error_without_a_file_name_has_no_empty_prefix(monkeypatch):
-    from cinwe_reco import cli as cli_module
+    from cinwe_reco.commands import Session
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(cli_module.Settings, "catalog", full)
+    monkeypatch.setattr(Session, "catalog", full)
     r = CliRunner().invoke(cli, ["catalog", "list"])
     assert r.exit_code == 2 and r.stderr == "error: No space left on device\n"
 
