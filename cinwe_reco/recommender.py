@@ -26,6 +26,7 @@ from .costs import tool_costs
 from .errors import CinweError, ModelError, UnknownNeedError, UnknownToolError, did_you_mean
 from .explain import describe, reasons_and_warnings, tool_context
 from .features import FEATURE_INDEX, FEATURE_NAMES
+from .i18n import Items, term, text
 from .profile import Need, Profile, load_profile
 from .resources import CATALOG_ENV, MODEL_ENV, catalog_layers_from_env, default_model_dir
 from .results import Contribution, Excluded, Explanation, Suggestion, Suggestions
@@ -232,7 +233,7 @@ class Recommender:
                 continue
             tool = self.catalog.get(tool_id)
             if any(n.id in tool.capabilities or n.id in tool.categories for n in p.needs):
-                out.append(Excluded(tool_id, "already in your current stack"))
+                out.append(Excluded(tool_id, text("excl.in_stack")))
         blocked = np.flatnonzero(~prep.feasible)
         if not len(blocked) or not len(scored.raw):
             return out
@@ -311,22 +312,20 @@ class Recommender:
         entry = self.catalog.get(tool_id)
         if tool_id in p.current_stack and tool_id not in p.exclude:
             return Explanation(tool_id, entry.name, "in-stack",
-                               f"{entry.name} is already in your current stack, so it is not "
-                               "suggested again")
+                               text("explain.in_stack", name=entry.name))
         scored = score(prepare(p, self.arrays), self.scorer)
         prep = scored.prep
         positions = np.flatnonzero(prep.cand.rows == self.catalog.index[tool_id])
         if not len(positions):
             if entry.requires and any(n.id in entry.capabilities or n.id in entry.categories
                                       for n in p.needs):
-                hosts = ", ".join(entry.requires)
                 return Explanation(tool_id, entry.name, "not-candidate",
-                                   f"not a candidate: it runs only inside {hosts}, which is not "
-                                   "in your current stack")
-            cats = ", ".join(entry.categories)
+                                   text("explain.not_candidate_requires",
+                                        hosts=Items(entry.requires, sep_only=True)))
             return Explanation(tool_id, entry.name, "not-candidate",
-                               f"not a candidate: covers none of the needs "
-                               f"({', '.join(p.need_keys)}); it covers the categories {cats}")
+                               text("explain.not_candidate_needs",
+                                    needs=Items(p.need_keys, sep_only=True),
+                                    cats=Items(entry.categories, sep_only=True)))
         pos = int(positions[0])
         lists = build_shortlists(scored)
         own = np.flatnonzero(prep.pairs.position == pos)
@@ -349,13 +348,15 @@ class Recommender:
         fit = int(round(float(scored.fit[x_row])))
         raw = round(float(scored.raw[x_row]), 4)
         if prep.blocked[pos] is not None or not prep.pair_ok[x_row]:
-            why = prep.blocked[pos] or "over the strict budget for this need (budget: strict)"
-            return Explanation(tool_id, entry.name, "excluded", f"excluded: {why}", None,
+            why = prep.blocked[pos] or text("excl.over_strict_need")
+            return Explanation(tool_id, entry.name, "excluded", text("explain.excluded", why=why),
+                               None,
                                len(lists.orders[need_j]), raw, fit, contributions, reasons,
                                warns, need.id)
         order = lists.orders[need_j]
         rank = int(np.flatnonzero(order == pos)[0]) + 1
         return Explanation(tool_id, entry.name, "ranked",
-                           f"ranked {rank} of {len(order)} for {need.id} (score {raw}, "
-                           f"fit {fit}/100)", rank, len(order), raw, fit, contributions,
-                           reasons, warns, need.id)
+                           text("explain.ranked", rank=rank, total=len(order),
+                                need=term(self.catalog.taxonomy, need.id, lower=True),
+                                score=raw, fit=fit),
+                           rank, len(order), raw, fit, contributions, reasons, warns, need.id)

@@ -410,14 +410,4 @@ def explanation_text(exp: Explanation, *, lang: str = "en", taxonomy: Taxonomy |
 def explanation_message(exp: Explanation, lang: str = "en",
                         taxonomy: Taxonomy | None = None) -> str:
     """The one-line verdict of an explanation (ranked, excluded, in the stack...) in ``lang``."""
-    if lang == "en":
-        return exp.message
-    if exp.status == "ranked" and exp.need is not None:
-        return say("explain.ranked", lang, rank=exp.rank, total=exp.candidates,
-                   need=_label(taxonomy, exp.need, lang), score=exp.score, fit=exp.fit)
-    if exp.status == "in-stack":
-        return say("explain.in_stack", lang, name=exp.name)
-    prefix = "excluded: "
-    if exp.status == "excluded" and exp.message.startswith(prefix):
-        return say("explain.excluded", lang, why=translate(exp.message[len(prefix):], lang))
     return translate(exp.message, lang)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .candidates import Candidates, CatalogArrays
+from .i18n import Items, text
 from .profile import Profile
 from .results import Stack
 from .shortlists import Shortlists
@@ -274,28 +275,26 @@ def recommend_stack(profile: Profile, arrays: CatalogArrays, cand: Candidates,
     need_matrix = arrays.need_matrix(p) if cand.stack_covers.any() else None
     for j in np.flatnonzero(cand.stack_covers & ~result.covered):
         owners = [short_name(catalog.tools[r].name) for r in stack_rows if need_matrix[r, j]]
-        notes.append(f"{p.needs[j].id} is already covered by your current stack "
-                     f"({', '.join(owners)})")
+        notes.append(text("note.covered_by_stack", need=p.needs[j].id,
+                          owners=Items(tuple(owners), sep_only=True)))
     if result.unknown_cost:
-        notes.append("the stack includes a tool without a public price: its cost is not "
-                     "counted in the total")
+        notes.append(text("note.unknown_cost"))
     missing_musts = [j for j, n in enumerate(p.needs)
                      if n.priority == "must" and not open_needs[j]]
     if missing_musts:
-        names = ", ".join(p.needs[j].id for j in missing_musts)
+        names = Items(tuple(p.needs[j].id for j in missing_musts), sep_only=True)
         no_tool = [p.needs[j].id for j in missing_musts if not per_need[j]]
         if no_tool:
-            notes.append(f"no tool that meets your constraints covers the must-have "
-                         f"need(s) {', '.join(no_tool)}")
+            notes.append(text("note.no_tool_for_musts", needs=Items(tuple(no_tool),
+                                                                    sep_only=True)))
         musts = [j for j, n in enumerate(p.needs)
                  if n.priority == "must" and per_need[j] and not cand.stack_covers[j]]
         full = cheapest_cover(inp, musts) if musts and len(no_tool) < len(missing_musts) \
             else None
         if full is not None and budget is not None:
-            tools = ", ".join(str(ids[rows[i]]) for i in full[1])
-            notes.append(f"the must-have need(s) {names} cannot all be covered within the "
-                         f"budget of {budget:,.0f} EUR/month; the cheapest full cover costs "
-                         f"{full[0]:,.0f} EUR/month ({tools})")
+            tools = tuple(str(ids[rows[i]]) for i in full[1])
+            notes.append(text("note.cheapest_cover", needs=names, budget=budget, cost=full[0],
+                              tools=Items(tools, sep_only=True)))
     stack = Stack(
         tools=[str(ids[r]) for r in chosen_rows], monthly_cost_eur=round(total, 2),
         covers=covered, uncovered=uncovered,

@@ -96,7 +96,7 @@ def test_json_stays_english_for_programs():
 
 def test_french_explain():
     text = run("explain", str(FRENCH), "trustpilot")
-    assert re.search(r"classé \d+ sur \d+ pour Collecte d'avis clients", text)
+    assert re.search(r"classé \d+ sur \d+ pour collecte d'avis clients", text, re.IGNORECASE)
     assert "critère" in text and "valeur" in text
     assert "for it:" not in text and "ranked" not in text
 
@@ -113,10 +113,16 @@ def test_text_keeps_its_translation_through_str_and_pickle():
     assert pickle.loads(pickle.dumps(t)).in_lang("fr") == i18n.translate(t, "fr")
 
 
-def test_sentences_other_modules_still_write_in_english_are_translated():
-    note = "email-campaigns is already covered by your current stack (Brevo)"
+def test_stack_notes_are_translatable_sentences():
+    note = i18n.text("note.covered_by_stack", need="email-campaigns",
+                     owners=i18n.Items(("Brevo",), sep_only=True))
+    assert note == "email-campaigns is already covered by your current stack (Brevo)"
     assert i18n.translate(note, "fr") == ("email-campaigns est déjà couvert par votre stack "
                                           "actuelle (Brevo)")
+    cover = i18n.text("note.cheapest_cover", needs="crm", budget=1000.0, cost=1234.0,
+                      tools=i18n.Items(("pipedrive",), sep_only=True))
+    assert "1,000 EUR/month" in cover and "1,234 EUR/month" in cover
+    assert "1\u202f234 EUR/mois" in i18n.translate(cover, "fr")
     assert i18n.translate("some free text", "fr") == "some free text"
 
 

@@ -4,8 +4,7 @@
 SENTENCE_GROUPS = ("reason", "warn", "excl", "note", "explain")
 
 # sentences other modules still write as plain English f-strings: recognised by their form
-LEGACY = ("note.covered_by_stack", "note.no_tool_for_musts", "note.cheapest_cover",
-          "explain.not_candidate_requires", "explain.not_candidate_needs")
+LEGACY: tuple[str, ...] = ()
 
 LANGUAGE_NAMES = {
     "fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian",
@@ -86,8 +85,8 @@ TEMPLATES = {
     "note.no_tool_for_musts":
         "no tool that meets your constraints covers the must-have need(s) {needs}",
     "note.cheapest_cover":
-        "the must-have need(s) {needs} cannot all be covered within the budget of {budget} "
-        "EUR/month; the cheapest full cover costs {cost} EUR/month ({tools})",
+        "the must-have need(s) {needs} cannot all be covered within the budget of {budget:,.0f} "
+        "EUR/month; the cheapest full cover costs {cost:,.0f} EUR/month ({tools})",
     # ---------------------------------------------------------------- explain messages
     "explain.ranked": "ranked {rank} of {total} for {need} (score {score}, fit {fit}/100)",
     "explain.excluded": "excluded: {why}",

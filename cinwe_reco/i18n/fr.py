@@ -84,7 +84,7 @@ TEMPLATES = {
         "{needs}",
     "note.cheapest_cover":
         "les besoins indispensables {needs} ne peuvent pas tous être couverts dans le budget de "
-        "{budget} EUR/mois ; la couverture complète la moins chère coûte {cost} EUR/mois "
+        "{budget:,.0f} EUR/mois ; la couverture complète la moins chère coûte {cost:,.0f} EUR/mois "
         "({tools})",
     # ---------------------------------------------------------------- explain
     "explain.ranked": "classé {rank} sur {total} pour {need} (score {score}, adéquation "
