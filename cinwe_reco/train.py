@@ -2,7 +2,7 @@
 
 One query group per (profile, need), the unit ``by_need`` serves. The expert judgments of
 ``expert/train`` are the main labels (weight 3), split by profile: 80% for training, 20% for
-early stopping on NDCG@10 and for the fit calibration. Simulated groups (weight 1) add what
+early stopping on NDCG@10 and for the fit calibration. Simulated groups (weight 0.1) add what
 experts cannot judge at scale; 10% of their profiles are held out. Recorded outcomes
 (feedback) weigh 5. The frozen expert test set (``expert/test``) is never trained on, only
 measured on. Same data and seed give the same model and metrics.
@@ -198,7 +198,7 @@ def model_card(meta: dict[str, Any]) -> str:
   kept for early stopping and the fit calibration.
 - {d['simulated_groups']:,} **simulated** groups (training/simulate.py, SIMULATED: a seeded
   population of French SMEs graded by a documented utility built on the catalog's v2 facts),
-  weight 1; {d['simulated_test_groups']:,} held out.
+  weight 0.1 (chosen on the expert validation groups); {d['simulated_test_groups']:,} held out.
 - {d['feedback_groups']:,} groups of **recorded outcomes** (cinwe-reco feedback add), weight 5.
 - {d['train_groups']:,} groups and {d['train_pairs']:,} (need, tool) pairs trained on;
   {d['unusable_records']} records could not be used (listed by `cinwe-reco train`).

@@ -7,7 +7,7 @@
 * ``expert/test/``: the frozen expert test set, written before any model work of this version
   by judges who never saw the engine's output; never trained on, only measured on;
 * ``simulated/``: ``profiles.jsonl`` and ``judgments.csv`` written by ``training/simulate.py``
-  (SIMULATED: see that module), for what experts cannot judge at scale, weight 1;
+  (SIMULATED: see that module), for what experts cannot judge at scale, weight 0.1;
 * ``feedback/outcomes.jsonl``: outcomes facilitators recorded with ``cinwe-reco feedback add``
   (adopted 3, shortlisted 2, rejected 0), weight 5.
 
@@ -39,7 +39,7 @@ from .scoring import prepare_many
 
 SOURCES = ("simulated", "expert", "feedback")
 OUTCOME_GRADES = {"adopted": 3, "shortlisted": 2, "rejected": 0}
-SOURCE_WEIGHTS = {"simulated": 1.0, "expert": 3.0, "feedback": 5.0}
+SOURCE_WEIGHTS = {"simulated": 0.1, "expert": 3.0, "feedback": 5.0}
 FEEDBACK_FILE = Path("feedback") / "outcomes.jsonl"
 MAX_DATA_BYTES = 500 * 1024 * 1024
 

@@ -4,7 +4,8 @@ SIMULATED DATA. Nothing here was observed: a seeded simulator samples a populati
 SME client profiles and grades, for each need of each profile, the feasible candidate tools with
 a documented *facilitator utility* built on the catalog's v2 facts. Expert judgments are the
 main labels; the simulator adds what experts cannot judge at scale (many profile shapes, hard
-constraints, unknown facts of imported entries) and is trained on with a third of their weight.
+constraints, unknown facts of imported entries) and is trained on with a lower weight (0.1 a
+pair against 3 for an expert judgment).
 The population and the utility are described in ``training/README.md``; this module is the
 authority. Regenerate with::
 
