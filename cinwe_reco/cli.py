@@ -438,10 +438,21 @@ def _is_batch(paths: tuple[str, ...]) -> bool:
 @click.option("--out", type=click.Path(), help="Write the output to this file (atomically).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Profiles scored in parallel in a batch.")
+              help="Profiles scored in parallel in a batch (with --engine dask: the workers "
+                   "of the local cluster).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: score partitions on a Dask cluster and write "
+                                      "part files to the --out folder.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (with --engine dask; default: a local cluster).")
+@click.option("--out-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
+              show_default=True, help="Part files of --engine dask.")
+@click.option("--partition-rows", type=click.IntRange(1, 10_000_000), default=2000,
+              show_default=True, help="Profiles per partition with --engine dask.")
 @pass_settings
 def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tuple[str, ...],
-            fmt: str | None, out: str | None, force: bool, workers: int) -> None:
+            fmt: str | None, out: str | None, force: bool, workers: int, engine: str,
+            scheduler: str | None, out_format: str, partition_rows: int) -> None:
     """Rank the catalog for client profiles: shortlists per need, reasons, and a stack.
 
     PROFILE is a YAML or JSON file; several files, a folder or a JSONL file make a batch,
@@ -452,7 +463,16 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
         cinwe-reco suggest examples/boulangerie-lemoine.yaml
         cinwe-reco suggest client.yaml --format json --top 5
         cinwe-reco suggest clients/ --out suggestions.jsonl
+        cinwe-reco suggest clients.parquet --engine dask --out suggestions/
     """
+    if engine == "dask":
+        from .dask_engine.commands import suggest_command
+
+        return suggest_command(settings, profiles, out=out, force=force, top=top, needs=needs,
+                               fmt=fmt, out_format=out_format, scheduler=scheduler,
+                               workers=workers, rows=partition_rows)
+    if scheduler:
+        raise CinweError("--scheduler: only with --engine dask")
     from .files import atomic_write_text
     from .profile import load_profiles
     from .render import suggestions_csv_rows, suggestions_markdown, suggestions_table, to_csv
@@ -545,19 +565,32 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
 @click.option("--rounds", type=click.IntRange(10, 10_000), default=400, show_default=True,
               help="Boosting rounds at most (early stopping picks the best).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: build the training groups on a Dask cluster and "
+                                      "train with lightgbm.dask.DaskLGBMRanker.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (with --engine dask; default: a local cluster of 2 workers).")
 @pass_settings
 def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
-          force: bool) -> None:
+          force: bool, engine: str, scheduler: str | None) -> None:
     """Train the LambdaRank model on the training folder and write a model folder.
 
     \b
-    Example:
+    Examples:
         cinwe-reco train --data training/data --out models/mine --seed 0
+        cinwe-reco train --engine dask --scheduler tcp://10.0.0.5:8786 --out models/big
     """
     from .evaluate import metrics_table
     from .train import metric_changes, train_model
 
     _refuse_existing(out, force)
+    run = train_model
+    if engine == "dask":
+        from .dask_engine.commands import dask_trainer
+
+        run = dask_trainer(settings, scheduler)  # train_model's signature, on the cluster
+    elif scheduler:
+        raise CinweError("--scheduler: only with --engine dask")
     state: dict[str, Any] = {}
 
     def progress(stage: str, i: int, n: int) -> None:
@@ -570,7 +603,7 @@ def train(settings: Settings, data_dir: str, out: str, seed: int, rounds: int,
         state["bar"].update(1)
 
     try:
-        meta = train_model(Path(data_dir), Path(out), settings.catalog(), seed=seed,
+        meta = run(Path(data_dir), Path(out), settings.catalog(), seed=seed,
                            force=force, n_estimators=rounds, progress=progress)
     finally:
         if "bar" in state:
