@@ -18,7 +18,9 @@ validation groups after each round, patience ``early_stopping_rounds``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +251,29 @@ def _workers_by_name(client: Any) -> list[str]:
     return sorted(info, key=lambda a: (str(info[a].get("name", "")).zfill(8), a))
 
 
+@contextmanager
+def _ordered_who_has(client: Any) -> Iterator[None]:
+    """While DaskLGBMRanker fits: ``client.who_has`` answers in the order of the futures asked
+    about (distributed answers in set order). LightGBM ranks its machines, and gives each one
+    its parts, in that order; LightGBM finds each feature's bins on one machine's rows, picked
+    by rank. In partition order, rank 0 is the worker of partition 0 and each worker stacks
+    its partitions in order: the same data, seed and cluster shape give the same model."""
+    plain = client.who_has
+
+    def who_has(futures: Any = None, **kwargs: Any) -> Any:
+        found = plain(futures, **kwargs)
+        if futures is None:
+            return found
+        keys = [f.key for f in client.futures_of(futures)]
+        return {k: found[k] for k in dict.fromkeys(keys) if k in found}
+
+    client.who_has = who_has
+    try:
+        yield
+    finally:
+        del client.who_has
+
+
 def ndcg_at(scores: np.ndarray, grades: np.ndarray, sizes: np.ndarray, k: int = 10,
             gains: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)) -> float:
     """Mean NDCG@k over query groups as LightGBM's ``ndcg`` metric computes it (stable sort by
@@ -329,8 +354,11 @@ def _fit_and_write(client: Any, parts: TrainingParts, out: Path, spec: EngineSpe
     params.pop("n_jobs")  # each worker trains with its own threads
     say("training", 0, n_estimators)
     model = DaskLGBMRanker(client=client, **params)
-    model.fit(parts.X, parts.y, group=parts.group, sample_weight=parts.w,
-              feature_name=list(FEATURE_NAMES))
+    with warnings.catch_warnings(), _ordered_who_has(client):
+        # the estimator's own n_jobs=None: each worker trains with its threads, as intended
+        warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
+        model.fit(parts.X, parts.y, group=parts.group, sample_weight=parts.w,
+                  feature_name=list(FEATURE_NAMES))
     booster = model.booster_
     say("training", n_estimators, n_estimators)
     say("evaluating", 0, 1)
