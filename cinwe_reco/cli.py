@@ -505,10 +505,21 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
 @click.option("--out", type=click.Path(), help="Write the output to this file (atomically).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Profiles scored in parallel in a batch.")
+              help="Profiles scored in parallel in a batch (with --engine dask: the workers "
+                   "of the local cluster).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: score partitions on a Dask cluster and write "
+                                      "part files to the --out folder.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (with --engine dask; default: a local cluster).")
+@click.option("--out-format", type=click.Choice(["jsonl", "parquet"]), default="jsonl",
+              show_default=True, help="Part files of --engine dask.")
+@click.option("--partition-rows", type=click.IntRange(1, 10_000_000), default=2000,
+              show_default=True, help="Profiles per partition with --engine dask.")
 @pass_settings
 def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tuple[str, ...],
-            fmt: str | None, out: str | None, force: bool, workers: int) -> None:
+            fmt: str | None, out: str | None, force: bool, workers: int, engine: str,
+            scheduler: str | None, out_format: str, partition_rows: int) -> None:
     """Rank the catalog for client profiles: shortlists per need, reasons, and a stack.
 
     PROFILE is a YAML or JSON file; several files, a folder or a JSONL file make a batch,
@@ -523,7 +534,16 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
         cinwe-reco suggest client.yaml --out client.md
         cinwe-reco examples --all --out clients/
         cinwe-reco suggest clients/ --out suggestions.jsonl
+        cinwe-reco suggest clients.parquet --engine dask --out suggestions/
     """
+    if engine == "dask":
+        from .dask_engine.commands import suggest_command
+
+        return suggest_command(settings.session, profiles, out=out, force=force, top=top,
+                               needs=needs, fmt=fmt, out_format=out_format,
+                               scheduler=scheduler, workers=workers, rows=partition_rows)
+    if scheduler:
+        raise CinweError("--scheduler: only with --engine dask")
     from .files import atomic_write_text, check_writable
 
     if out:
@@ -606,14 +626,20 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
 @click.option("--rounds", type=click.IntRange(10, 10_000), default=400, show_default=True,
               help="Boosting rounds at most (early stopping picks the best).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="dask: build the training groups on a Dask cluster and "
+                                      "train with lightgbm.dask.DaskLGBMRanker.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler (with --engine dask; default: a local cluster of 2 workers).")
 @pass_settings
 def train(settings: Settings, data_dir: str | None, out: str | None, seed: int, rounds: int,
-          force: bool) -> None:
+          force: bool, engine: str, scheduler: str | None) -> None:
     """Train the LambdaRank model and write a model folder.
 
     Without --data, it learns from the training data shipped with cinwe-reco (expert
     judgments and simulated profiles) and the outcomes you recorded with `feedback add`;
-    `cinwe-reco where` shows these places.
+    `cinwe-reco where` shows these places. `--engine dask` builds the training groups on a
+    Dask cluster and trains with lightgbm.dask.DaskLGBMRanker.
 
     \b
     Example:
@@ -626,6 +652,13 @@ def train(settings: Settings, data_dir: str | None, out: str | None, seed: int, 
     session = settings.session
     if out is not None:
         check_folder_target(out, force=force, inputs=[data_dir] if data_dir else [])
+    trainer = None
+    if engine == "dask":
+        from .dask_engine.commands import dask_trainer
+
+        trainer = dask_trainer(session, scheduler)  # train_model's signature, on the cluster
+    elif scheduler:
+        raise CinweError("--scheduler: only with --engine dask")
     if data_dir is None:
         for place in session.training_sources():
             status = "" if place.exists else " (none yet)"
@@ -643,7 +676,7 @@ def train(settings: Settings, data_dir: str | None, out: str | None, seed: int, 
 
     try:
         meta = session.train(data_dir, out, seed=seed, rounds=rounds, force=force,
-                             progress=progress)
+                             progress=progress, trainer=trainer)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)

@@ -274,9 +274,11 @@ class Session:
 
     def train(self, data: str | Path | None = None, out: str | Path | None = None, *,
               seed: int = 0, rounds: int = 400, force: bool = False,
-              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str, int, int], None] | None = None,
+              trainer: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
         """Train a model and write its folder; returns the metadata (with ``out`` and
-        ``data`` saying where)."""
+        ``data`` saying where). ``trainer`` replaces ``train.train_model`` (same signature:
+        the Dask engine's)."""
         from .files import refuse_existing
         from .train import train_model
 
@@ -284,8 +286,9 @@ class Session:
         refuse_existing(target, force)
         with self.training_folder(data) as folder:
             self._require_folder(folder)
-            meta = train_model(folder, target, self.catalog(), seed=seed, force=force,
-                               n_estimators=rounds, progress=progress)
+            meta = (trainer or train_model)(folder, target, self.catalog(), seed=seed,
+                                            force=force, n_estimators=rounds,
+                                            progress=progress)
         meta["out"] = str(target)
         return meta
 

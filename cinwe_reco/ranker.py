@@ -189,14 +189,10 @@ class LambdaRanker:
         return dict(vars(self)) if not hasattr(self, "booster_") else {
             k: v for k, v in vars(self).items() if not k.endswith("_")}
 
-    def fit(self, X: np.ndarray, y: np.ndarray, *, group: np.ndarray,
-            sample_weight: np.ndarray | None = None, eval_set: tuple | None = None,
-            eval_group: np.ndarray | None = None, callbacks: list | None = None
-            ) -> LambdaRanker:
-        """Fit on query groups (``group``: sizes), early stopping on ``eval_set``."""
-        import lightgbm
-
-        ranker = lightgbm.LGBMRanker(
+    def lgbm_params(self) -> dict[str, Any]:
+        """The keyword arguments of ``lightgbm.LGBMRanker`` (also given, as they are, to
+        ``lightgbm.dask.DaskLGBMRanker`` by the Dask engine)."""
+        return dict(
             objective="lambdarank", n_estimators=self.n_estimators,
             learning_rate=self.learning_rate, num_leaves=self.num_leaves,
             min_child_samples=self.min_child_samples, subsample=self.subsample,
@@ -208,6 +204,15 @@ class LambdaRanker:
             monotone_constraints=list(MONOTONE_CONSTRAINTS) if self.monotone else None,
             monotone_constraints_method="advanced" if self.monotone else "basic",
         )
+
+    def fit(self, X: np.ndarray, y: np.ndarray, *, group: np.ndarray,
+            sample_weight: np.ndarray | None = None, eval_set: tuple | None = None,
+            eval_group: np.ndarray | None = None, callbacks: list | None = None
+            ) -> LambdaRanker:
+        """Fit on query groups (``group``: sizes), early stopping on ``eval_set``."""
+        import lightgbm
+
+        ranker = lightgbm.LGBMRanker(**self.lgbm_params())
         cbs = list(callbacks or [])
         kwargs: dict[str, Any] = {}
         if eval_set is not None:

@@ -70,17 +70,8 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     Refuses to replace an existing folder unless ``force``; writes to a temporary folder and
     renames it into place.
     """
-    import lightgbm
-    import sklearn
-
     out = Path(out)
-    refuse_existing(out, force)  # before the training, not only when writing
-    previous = None
-    if out.exists():
-        try:
-            previous = read_metadata(out)
-        except CinweError:
-            previous = None
+    previous = previous_metadata(out, force)
     say = progress or (lambda stage, i, n: None)
     started = time.perf_counter()
     say("loading training data", 0, 1)
@@ -92,10 +83,7 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
     train = sim_train + exp_train + data["feedback"]
     # early stopping and calibration on expert judgments where there are any
     valid = exp_valid if exp_valid else sim_valid
-    if len(train) < 2 or not valid:
-        raise TrainingDataError(
-            f"{data_dir}: not enough training groups ({len(train)} for training, {len(valid)} "
-            "for validation); add expert judgments or run `python training/simulate.py`")
+    check_enough(data_dir, len(train), len(valid))
     X, y, sizes, w = stack_groups(train)
     Xv, yv, sizes_v, _ = stack_groups(valid)
 
@@ -106,8 +94,52 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         X, y, group=sizes, sample_weight=w, eval_set=(Xv, yv), eval_group=sizes_v,
         callbacks=[on_iteration])
     say("evaluating", 0, 1)
-    booster = ranker.booster_
-    best = ranker.best_iteration_
+    counts = {
+        "simulated_groups": len(data["simulated"]),
+        "expert_groups": len(data["expert"]),
+        "feedback_groups": len(data["feedback"]),
+        "train_groups": len(train), "valid_groups": len(valid),
+        "simulated_test_groups": len(sim_test), "train_pairs": int(len(y)),
+    }
+    return finish_model(
+        out, ranker.booster_, ranker.best_iteration_, ranker.get_params(), Xv, yv, sim_test,
+        counts, data_dir=Path(data_dir), catalog=catalog, arrays=arrays, problems=problems,
+        seed=seed, name=name, force=force, started=started, previous=previous)
+
+
+def previous_metadata(out: Path, force: bool) -> dict[str, Any] | None:
+    """Refuse an existing ``out`` without ``force`` (before the training, not only when
+    writing); the metadata of the model it replaces, if any."""
+    refuse_existing(out, force)
+    if out.exists():
+        try:
+            return read_metadata(out)
+        except CinweError:
+            return None
+    return None
+
+
+def check_enough(data_dir: Path, n_train: int, n_valid: int) -> None:
+    """TrainingDataError when there are too few groups to train and stop early on."""
+    if n_train < 2 or not n_valid:
+        raise TrainingDataError(
+            f"{data_dir}: not enough training groups ({n_train} for training, {n_valid} "
+            "for validation); add expert judgments or run `python training/simulate.py`")
+
+
+def finish_model(out: Path, booster: Any, best: int, params: dict[str, Any], Xv: np.ndarray,
+                 yv: np.ndarray, sim_test: list, counts: dict[str, int], *, data_dir: Path,
+                 catalog: Catalog, arrays: CatalogArrays, problems: Problems, seed: int,
+                 name: str | None, force: bool, started: float,
+                 previous: dict[str, Any] | None, engine: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """Calibrate and measure a trained booster, then write the verified model folder (model,
+    metadata with digests, model card); returns the metadata. Shared by the local and the Dask
+    engines: ``counts`` are the ``data`` figures without the test sets, ``engine`` is recorded
+    when it is not the local one."""
+    import lightgbm
+    import sklearn
+
     cal = calibration(booster.predict(Xv, num_iteration=best), yv)
     scorer = CalibratedScorer(lambda m: booster.predict(m, num_iteration=best), cal)
     test_dir = Path(data_dir) / TEST_FOLDER
@@ -127,16 +159,17 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
         "catalog_tools": len(catalog),
         "training_data_fingerprint": data_fingerprint(Path(data_dir)),
         "data": {
-            "simulated_groups": len(data["simulated"]),
-            "expert_groups": len(data["expert"]),
-            "feedback_groups": len(data["feedback"]),
+            "simulated_groups": counts["simulated_groups"],
+            "expert_groups": counts["expert_groups"],
+            "feedback_groups": counts["feedback_groups"],
             "expert_test_groups": len(expert_test),
-            "train_groups": len(train), "valid_groups": len(valid),
-            "simulated_test_groups": len(sim_test), "train_pairs": int(len(y)),
+            "train_groups": counts["train_groups"], "valid_groups": counts["valid_groups"],
+            "simulated_test_groups": counts["simulated_test_groups"],
+            "train_pairs": counts["train_pairs"],
             "unusable_records": len(problems.items),
         },
         "metrics": metrics,
-        "params": {**ranker.get_params(), "objective": "lambdarank"},
+        "params": {**params, "objective": "lambdarank"},
         "best_iteration": best,
         "seed": seed,
         "training_seconds": round(time.perf_counter() - started, 1),
@@ -147,6 +180,8 @@ def train_model(data_dir: Path, out: Path, catalog: Catalog, *, seed: int = 0,
             "python": platform.python_version(),
         },
     }
+    if engine:
+        metadata["engine"] = engine
     with atomic_folder(out, force=force, inputs=[data_dir]) as tmp:
         # the text model is stable: same data and seed give the same file
         booster.save_model(str(tmp / MODEL_FILE), num_iteration=best)
@@ -189,7 +224,7 @@ def model_card(meta: dict[str, Any]) -> str:
   NDCG@10 of validation groups: best iteration {meta['best_iteration']}); one query group per
   (client profile, need): the unit of the per-need shortlists
 - catalog fingerprint `{meta['catalog_fingerprint'][:16]}` ({meta['catalog_tools']} tools), training
-  data fingerprint `{meta['training_data_fingerprint'][:16]}`
+  data fingerprint `{meta['training_data_fingerprint'][:16]}`{engine_line(meta)}
 
 ## Data
 
@@ -234,3 +269,13 @@ market presence, its price against the budget and the client-fit features (it is
 - Scores compare tools within one (profile, need); they are not comparable across profiles.
   The `fit` figure is the expected grade calibrated on validation groups, scaled to 0..100.
 """
+
+
+def engine_line(meta: dict[str, Any]) -> str:
+    """The model card's line on a distributed training (empty for the local engine)."""
+    engine = meta.get("engine")
+    if not engine:
+        return ""
+    return (f"\n- trained on a Dask cluster with `lightgbm.dask.DaskLGBMRanker` "
+            f"({engine.get('workers')} workers, {engine.get('partitions')} partitions; "
+            "early stopping replayed on the validation groups)")

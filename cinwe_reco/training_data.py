@@ -72,18 +72,21 @@ class Problems:
         self.items.append(message)
 
 
-def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[str]] | None = None
-                   ) -> Judged:
+def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[str]] | None = None,
+                   only: set[str] | None = None) -> Judged:
     """Grades by profile, need and tool from judgment CSV files. ``hidden`` collects the
     optional ``unknown_facts`` column (fact groups the simulator hid for that pair). Two
     different grades for the same (profile, need, tool) in one file are an error; two judges
-    (two files) who disagree are averaged, as a panel would."""
+    (two files) who disagree are averaged, as a panel would. ``only`` keeps the judgments of
+    these profile ids (a partition of the Dask engine)."""
     out: Judged = defaultdict(lambda: defaultdict(dict))
     panel: dict[tuple[str, str, str], list[int]] = {}
     for path in paths:
         mine: dict[tuple[str, str, str], int] = {}
         reader = csv.DictReader(io.StringIO(read_text(path, max_bytes=MAX_DATA_BYTES)))
         for line, row in enumerate(reader, start=2):
+            if only is not None and (row.get("profile_id") or "").strip() not in only:
+                continue
             try:
                 grade = int(row["grade"])
                 if not 0 <= grade <= 3:
@@ -189,21 +192,31 @@ def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays,
     records = []
     text = read_text(profiles_path, max_bytes=MAX_DATA_BYTES)
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{profiles_path}: line {number}"
-        try:
-            record = json.loads(line)
-            pid = str(record["id"])
-            profile = profile_from_dict(record["profile"], catalog, where)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TrainingDataError(f"{where}: expected a JSON object with id and profile "
-                                    f"({type(exc).__name__})") from None
-        except CinweError as exc:
-            problems.add(f"{where}: skipped ({exc})")
-            continue
-        records.append((pid, "simulated", profile, judgments.get(pid, {})))
+        parsed = parse_simulated_line(line, f"{profiles_path}: line {number}", catalog, problems)
+        if parsed is not None:
+            pid, profile = parsed
+            records.append((pid, "simulated", profile, judgments.get(pid, {})))
     return build_groups(records, arrays, SOURCE_WEIGHTS["simulated"], hidden)
+
+
+def parse_simulated_line(line: str, where: str, catalog: Catalog, problems: Problems
+                         ) -> tuple[str, Profile] | None:
+    """(id, profile) of one line of ``simulated/profiles.jsonl``; None for a blank line or a
+    profile that does not validate (noted in ``problems``); TrainingDataError for a line that
+    is not a record."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+        pid = str(record["id"])
+        profile = profile_from_dict(record["profile"], catalog, where)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TrainingDataError(f"{where}: expected a JSON object with id and profile "
+                                f"({type(exc).__name__})") from None
+    except CinweError as exc:
+        problems.add(f"{where}: skipped ({exc})")
+        return None
+    return pid, profile
 
 
 def load_feedback(data_dir: Path, catalog: Catalog, arrays: CatalogArrays,
