@@ -169,7 +169,7 @@ class LambdaRanker:
     """
 
     def __init__(self, *, n_estimators: int = 400, learning_rate: float = 0.1,
-                 num_leaves: int = 15, min_child_samples: int = 40, subsample: float = 0.8,
+                 num_leaves: int = 7, min_child_samples: int = 40, subsample: float = 0.8,
                  colsample_bytree: float = 0.9, reg_lambda: float = 1.0, seed: int = 0,
                  early_stopping_rounds: int = 40, n_jobs: int = 2, monotone: bool = True) -> None:
         self.n_estimators = n_estimators
