@@ -534,7 +534,7 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
         cinwe-reco suggest client.yaml --out client.md
         cinwe-reco examples --all --out clients/
         cinwe-reco suggest clients/ --out suggestions.jsonl
-        cinwe-reco suggest clients.parquet --engine dask --out suggestions/
+        cinwe-reco suggest clients/ --engine dask --out suggestions/
     """
     if engine == "dask":
         from .dask_engine.commands import suggest_command

@@ -105,7 +105,7 @@ def test_simulated_hidden_facts_become_missing_values(catalog, tiny_data):
     data = load_training_data(tiny_data, catalog, arrays)
     assert any(np.isnan(g.X).any() for g in data["simulated"])
     assert all(len(set(g.tool_ids)) == len(g.tool_ids) for g in data["simulated"])
-    assert {g.weight for g in data["simulated"]} == {1.0}
+    assert {g.weight for g in data["simulated"]} == {0.1}
     assert {g.weight for g in data["expert"]} == {3.0}
 
 
@@ -170,11 +170,24 @@ def test_tampered_or_missing_model_files_are_refused(tmp_path, tiny_model):
         RankingModel.load(tmp_path)
 
 
-def test_model_beats_baselines_on_simulated_holdout(tiny_model):
+def test_tiny_model_learns_from_the_expert_labels(tiny_model):
     meta = json.loads((tiny_model / "metadata.json").read_text())
-    sim = meta["metrics"]["simulated"]
-    for baseline in sim["baselines"].values():
-        assert sim["model"]["ndcg@10"] > baseline["ndcg@10"]
+    expert = meta["metrics"]["expert"]
+    assert expert["model"]["ndcg@5"] > expert["baselines"]["presence"]["ndcg@5"]
+
+
+def test_shipped_model_beats_both_baselines_per_need():
+    """On the frozen expert test set, the shipped model's shortlists beat both baselines, and
+    side modules stay rare in their top 5 (issue 13's figures, recorded at training)."""
+    from cinwe_reco.ranker import read_metadata
+    from cinwe_reco.resources import shipped_models_dir
+
+    per_need = read_metadata(shipped_models_dir() / "default")["metrics"]["per_need"]
+    model = per_need["model"]
+    assert model["groups"] >= 120
+    for baseline in per_need["baselines"].values():
+        assert model["ndcg@5"] > baseline["ndcg@5"] and model["ndcg@10"] > baseline["ndcg@10"]
+    assert model["basic@5"] <= 0.10
 
 
 def test_train_and_evaluate_commands(tmp_path, tiny_data):
