@@ -550,8 +550,8 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
               help="The report's language [default: the profile's first language when it is "
                    "French or English, else English].")
-@click.option("--top", type=click.IntRange(1, 10), default=5, show_default=True,
-              help="Tools per need described in full.")
+@click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Tools per need described in full (the rest of each shortlist is named).")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Profiles scored in parallel in a batch.")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["LANGS", "SECTIONS", "ReportView", "build_view", "messages", "render_report",
            "report_filename", "report_language", "write_reports", "DEFAULT_TOP"]
 
-DEFAULT_TOP = 5  # tools per need described in full
+DEFAULT_TOP = 3  # tools per need described in full: a manager reads the report in minutes
 
 
 @lru_cache(maxsize=1)

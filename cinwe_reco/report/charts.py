@@ -83,8 +83,9 @@ def cost_chart(items: list[tuple[str, float | None]], budget: float | None, flex
             legend.append((None, labels["unpriced"].format(tool=name)))
             continue
         w = c * scale
-        segments.append(Segment(x, w, k % PATTERNS, f"{name}: {money(c)}"))
-        legend.append((k % PATTERNS, f"{name}: {money(c)}"))
+        text = labels["item"].format(tool=name, amount=money(c))
+        segments.append(Segment(x, w, k % PATTERNS, text))
+        legend.append((k % PATTERNS, text))
         x += w
         k += 1
     ticks = [(x0 + i * step * scale, money(i * step)) for i in range(int(round(top / step)) + 1)]

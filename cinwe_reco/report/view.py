@@ -281,7 +281,7 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
         (t["fact_contacts"], t["contacts_unknown"] if p.contacts is None
          else t["contacts_text"].format(contacts=fmt.number(p.contacts))),
         (t["fact_budget"], budget),
-        (t["fact_constraints"], "; ".join(constraints) if constraints
+        (t["fact_constraints"], t["list_separator"].join(constraints) if constraints
          else t["constraints_none"]),
         (t["fact_current"], ", ".join(name(x) for x in p.current_stack) or t["none"]),
     ]
@@ -328,7 +328,8 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
         p.budget_mode == "flexible", fmt.money,
         {"stack": t["chart_stack"], "budget": t["chart_budget"], "flex": t["chart_flex"],
          "no_budget": t["chart_no_budget"], "free": t["chart_free"],
-         "unpriced": t["chart_unpriced"], "per_month": t["per_month"]})
+         "unpriced": t["chart_unpriced"], "per_month": t["per_month"],
+         "item": t["chart_item"]})
 
     # ---- needs
     size = [t["size_users"].format(users=fmt.number(p.users))]
@@ -371,7 +372,8 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
         for a in st.tools:
             row = [relation(catalog.get(a), catalog.get(b)) for b in cols]
             kinds.append(row)
-            titles.append([f"{short_name(name(a))} – {short_name(name(b))}: {kind_words[k]}"
+            titles.append([t["matrix_pair"].format(a=short_name(name(a)), b=short_name(name(b)),
+                                                   kind=kind_words[k])
                            for b, k in zip(cols, row, strict=True)])
         matrix = charts.matrix_chart(
             [short_name(name(x)) for x in st.tools], [short_name(name(x)) for x in cols],
