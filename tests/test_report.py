@@ -412,7 +412,7 @@ def test_report_renders_in_chromium(browser, reports, stem, lang, view):
 @pytest.mark.parametrize("lang", LANGS)
 def test_report_prints_to_a4_pdf(browser, reports, lang):
     path = reports["maison-lavande", lang]
-    browser.open(path.as_uri(), 1280)
+    browser.open(path.as_uri(), 794, media="print")  # an emulated "screen" would print as such
     pdf = browser.pdf(ARTEFACTS / f"maison-lavande-{lang}.pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")

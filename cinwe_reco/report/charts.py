@@ -64,9 +64,10 @@ class CostChart:
 
 
 def cost_chart(items: list[tuple[str, float | None]], budget: float | None, flexible: bool,
-               money, labels: dict[str, str]) -> CostChart:
+               money, labels: dict[str, str], texts: list[str] | None = None) -> CostChart:
     """Lay out the cost chart. ``items`` are (tool name, monthly cost or None when unknown);
-    ``money`` formats an amount; ``labels`` holds the translated chart texts."""
+    ``money`` formats an amount, ``texts`` (optional) says each item's cost in words, as the
+    tables do; ``labels`` holds the translated chart texts."""
     x0, plot_w = 190.0, 420.0
     total = sum(c for _, c in items if c is not None)
     limit = None if budget is None else budget * (1.2 if flexible else 1.0)
@@ -78,12 +79,12 @@ def cost_chart(items: list[tuple[str, float | None]], budget: float | None, flex
     legend: list[tuple[int | None, str]] = []
     x = x0
     k = 0
-    for name, c in items:
+    for i, (name, c) in enumerate(items):
         if c is None:
             legend.append((None, labels["unpriced"].format(tool=name)))
             continue
         w = c * scale
-        text = labels["item"].format(tool=name, amount=money(c))
+        text = labels["item"].format(tool=name, amount=texts[i] if texts else money(c))
         segments.append(Segment(x, w, k % PATTERNS, text))
         legend.append((k % PATTERNS, text))
         x += w

@@ -329,7 +329,8 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
         {"stack": t["chart_stack"], "budget": t["chart_budget"], "flex": t["chart_flex"],
          "no_budget": t["chart_no_budget"], "free": t["chart_free"],
          "unpriced": t["chart_unpriced"], "per_month": t["per_month"],
-         "item": t["chart_item"]})
+         "item": t["chart_item"]},
+        [fmt.cost(stack_cost(x), tool(x)) for x in st.tools])
 
     # ---- needs
     size = [t["size_users"].format(users=fmt.number(p.users))]
