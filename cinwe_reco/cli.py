@@ -612,6 +612,80 @@ def explain(settings: Settings, profile: str, tool: str, fmt: str) -> None:
                                     width=_width()))
 
 
+@cli.command("report")
+@click.argument("profiles", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(),
+              help="The HTML file to write (default: print it); for a batch, the folder to "
+                   "write one report per client into (required).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="The report's language [default: the profile's first language when it is "
+                   "French or English, else English].")
+@click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Tools per need described in full (the rest of each shortlist is named).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Profiles scored in parallel in a batch.")
+@pass_settings
+def report(settings: Settings, profiles: tuple[str, ...], out: str | None, lang: str | None,
+           top: int, force: bool, workers: int) -> None:
+    """Write the client report: one self-contained HTML page (charts inline, nothing loaded
+    from the network) to send to the client, in French or English, that prints well on A4.
+
+    PROFILE is a YAML or JSON file; several files, a folder or a JSONL file make a batch,
+    written as one report per client into the --out folder (one broken profile is reported
+    and skipped).
+
+    \b
+    Examples:
+        cinwe-reco report examples/boulangerie-lemoine.yaml --out lemoine.html
+        cinwe-reco report client.yaml --lang en --top 3 --out client-en.html
+        cinwe-reco report examples/ --out reports/
+    """
+    from .files import atomic_write_text
+    from .profile import load_profiles
+    from .report import render_report, write_reports
+
+    batch = _is_batch(profiles)
+    if batch and not out:
+        raise CinweError("--out: a batch writes one report per client; give a folder to "
+                         "write them into")
+    if out:  # before the scoring: a bad --out fails in a second
+        if batch:
+            _check_folder_out(out, force, list(profiles))
+        else:
+            _check_writable(out, force)
+    items = list(load_profiles(list(profiles), settings.catalog()))
+    if not batch and isinstance(items[0][1], CinweError):
+        raise items[0][1]
+    rec = _recommender(settings)
+    for w in rec.warnings:
+        click.echo(f"warning: {w}", err=True)
+    results = rec.suggest_many((p for _, p in items), workers=workers, shortlist_details=top)
+    if not batch:
+        result = next(iter(results))
+        if isinstance(result, CinweError):
+            raise result
+        page = render_report(result, rec, lang, top=top)
+        if out:
+            atomic_write_text(Path(out), page, force=force)
+            click.echo(f"wrote {out}", err=True)
+        else:
+            click.echo(page, nl=False)
+        return
+    good = []
+    for (source, _), result in zip(items, results, strict=True):
+        if isinstance(result, CinweError):
+            click.echo(f"skipped {source}: {result}", err=True)
+        else:
+            good.append(result)
+    written = write_reports(good, rec, out, lang, top=top, force=force, inputs=list(profiles))
+    click.echo(f"wrote {out} ({len(written)} report(s))", err=True)
+    failures = len(items) - len(good)
+    if failures:
+        raise click.exceptions.Exit(_fail(f"{failures} profile(s) skipped, "
+                                          f"{len(written)} report(s) written"))
+
+
 # --------------------------------------------------------------------------- training
 
 

@@ -22,14 +22,14 @@ from .entry import STRENGTHS, Tool
 from .lookup import Catalog
 
 # Bump when the normalised form changes, so stale caches are ignored.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 _TUPLE_FIELDS = ("categories", "capabilities", "ui_languages", "integrations", "sectors",
                  "sources", "strengths", "plan_prices", "platforms", "requires", "aliases")
 _STR = ("id", "name", "website", "source", "reviewed", "status", "file")
 _OPT_STR = ("vendor", "vendor_country", "description", "free_plan_limits", "currency",
-            "entry_billing", "presence_evidence", "review_basis")
+            "entry_billing", "presence_evidence", "review_basis", "notes")
 _OPT_BOOL = ("free_plan", "per_user", "eu_hosting", "open_source", "self_hostable")
 _OPT_INT = ("min_employees", "max_employees", "ease_of_use", "free_max_contacts",
             "free_max_users", "presence")

@@ -64,6 +64,7 @@ class Tool(NamedTuple):
     requires: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     review_basis: str | None = None
+    notes: str | None = None  # the reviewer's caveats (what could not be confirmed)
 
     def strength(self, capability: str) -> str | None:
         """``core``, ``solid`` or ``basic`` for a capability the tool has; None otherwise or
@@ -155,6 +156,8 @@ class Tool(NamedTuple):
         }
         if self.review_basis is not None:
             out["review_basis"] = self.review_basis
+        if self.notes is not None:
+            out["notes"] = self.notes
         if self.sources:
             out["sources"] = [dict(s) for s in self.sources]
         if self.status != "reviewed":

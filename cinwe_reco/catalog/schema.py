@@ -242,7 +242,7 @@ class EntryChecker:
             reviewed=reviewed, status=status, popularity=popularity, sources=sources,
             file=self.file, strengths=strengths, plan_prices=plan_prices, presence=presence,
             presence_evidence=evidence, platforms=platforms, requires=requires, aliases=aliases,
-            review_basis=basis, **pricing,
+            review_basis=basis, notes=notes, **pricing,
         )
 
     def capabilities(self) -> tuple[tuple[str, ...], tuple[str | None, ...],
