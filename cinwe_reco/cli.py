@@ -22,6 +22,7 @@ from .errors import (
     AnswerError,
     CatalogError,
     CinweError,
+    MissingOutError,
     NoCatalogError,
     OutputFormatError,
     ProfileError,
@@ -81,6 +82,8 @@ def _failure(exc: CinweError) -> Failure:
     elif isinstance(exc, OutputFormatError):
         message = (f"--out {exc.path}: the extension says {exc.found}, but --format {exc.wanted} "
                    f"was given; drop --format or name the file for {exc.wanted}")
+    elif isinstance(exc, MissingOutError):
+        message = f"--out: {message}; give a folder to write them into"
     elif isinstance(exc, NoCatalogError):
         message += ": give --catalog PATH, or drop --no-default-catalog"
     return Failure(message, exc.exit_code, details)
@@ -641,49 +644,18 @@ def report(settings: Settings, profiles: tuple[str, ...], out: str | None, lang:
         cinwe-reco report client.yaml --lang en --top 3 --out client-en.html
         cinwe-reco report examples/ --out reports/
     """
-    from .files import atomic_write_text
-    from .profile import load_profiles
-    from .report import render_report, write_reports
-
-    batch = _is_batch(profiles)
-    if batch and not out:
-        raise CinweError("--out: a batch writes one report per client; give a folder to "
-                         "write them into")
-    if out:  # before the scoring: a bad --out fails in a second
-        if batch:
-            _check_folder_out(out, force, list(profiles))
-        else:
-            _check_writable(out, force)
-    items = list(load_profiles(list(profiles), settings.catalog()))
-    if not batch and isinstance(items[0][1], CinweError):
-        raise items[0][1]
-    rec = _recommender(settings)
-    for w in rec.warnings:
-        click.echo(f"warning: {w}", err=True)
-    results = rec.suggest_many((p for _, p in items), workers=workers, shortlist_details=top)
-    if not batch:
-        result = next(iter(results))
-        if isinstance(result, CinweError):
-            raise result
-        page = render_report(result, rec, lang, top=top)
-        if out:
-            atomic_write_text(Path(out), page, force=force)
-            click.echo(f"wrote {out}", err=True)
-        else:
-            click.echo(page, nl=False)
+    result = settings.session.report(profiles, out=out, lang=lang, top=top, force=force,
+                                     workers=workers)
+    _echo_warnings(result.warnings)
+    for source, error in result.skipped:
+        click.echo(f"skipped {source}: {error}", err=True)
+    if not out:
+        click.echo(result.page, nl=False)
         return
-    good = []
-    for (source, _), result in zip(items, results, strict=True):
-        if isinstance(result, CinweError):
-            click.echo(f"skipped {source}: {result}", err=True)
-        else:
-            good.append(result)
-    written = write_reports(good, rec, out, lang, top=top, force=force, inputs=list(profiles))
-    click.echo(f"wrote {out} ({len(written)} report(s))", err=True)
-    failures = len(items) - len(good)
-    if failures:
-        raise click.exceptions.Exit(_fail(f"{failures} profile(s) skipped, "
-                                          f"{len(written)} report(s) written"))
+    click.echo(f"wrote {out} ({len(result.written)} report(s))", err=True)
+    if result.skipped:
+        raise Failure(f"{len(result.skipped)} profile(s) skipped, {len(result.written)} "
+                      "report(s) written", 2)
 
 
 # --------------------------------------------------------------------------- training

@@ -23,6 +23,7 @@ from .errors import (
     CinweError,
     EmptyBatchError,
     InputFileError,
+    MissingOutError,
     OutputFormatError,
     UnknownNameError,
     UnknownTermError,
@@ -69,6 +70,17 @@ class SuggestOutput:
     scored: int = 0
     skipped: list[tuple[str, CinweError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportOutput:
+    """What ``report`` produced: the page (one profile), the files written, the profiles
+    skipped and the engine's warnings."""
+
+    page: str = ""
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, CinweError]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -211,6 +223,55 @@ class Session:
                               + "\n")
         output.scored = len(chunks)
         output.text = ("" if fmt in ("json", "csv") else "\n").join(chunks)
+        return output
+
+    def report(self, paths: Iterable[str | Path], *, out: str | Path | None = None,
+               lang: str | None = None, top: int = 3, force: bool = False, workers: int = 2
+               ) -> ReportOutput:
+        """The client report of each profile: one HTML page for a single profile (returned,
+        or written to ``out``), one page per client into the folder ``out`` for a batch (a
+        broken profile is skipped and reported). ``--out`` is checked before any scoring."""
+        from .files import check_folder_target, check_writable
+        from .profile import load_profiles
+        from .report import render_report, write_reports
+
+        paths = list(paths)
+        batch = is_batch(paths)
+        if batch and not out:
+            raise MissingOutError("a batch writes one report per client into a folder")
+        if out:
+            if batch:
+                check_folder_target(out, force=force, inputs=paths)
+            else:
+                check_writable(out, force)
+        items = list(load_profiles(paths, self.catalog()))
+        if not batch and isinstance(items[0][1], CinweError):
+            raise items[0][1]
+        if all(isinstance(p, EmptyBatchError) for _, p in items):
+            raise items[0][1]
+        rec = self.recommender()
+        lang = lang or self.lang
+        output = ReportOutput(warnings=list(rec.warnings))
+        results = list(rec.suggest_many([p for _, p in items], workers=workers,
+                                        shortlist_details=top))
+        if not batch:
+            if isinstance(results[0], CinweError):
+                raise results[0]
+            output.page = render_report(results[0], rec, lang, top=top)
+            if out:
+                from .files import atomic_write_text
+
+                atomic_write_text(Path(out), output.page, force=force)
+                output.written = [Path(out)]
+            return output
+        good = []
+        for (source, _), result in zip(items, results, strict=True):
+            if isinstance(result, CinweError):
+                output.skipped.append((source, result))
+            else:
+                good.append(result)
+        output.written = write_reports(good, rec, out, lang, top=top, force=force,
+                                       inputs=paths)
         return output
 
     def explain(self, profile: str | Path, tool: str) -> tuple[Any, str, list[str]]:

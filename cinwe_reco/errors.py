@@ -90,6 +90,10 @@ class ModelError(CinweError):
     """A model folder is missing, damaged, or built for another feature schema."""
 
 
+class MissingOutError(CinweError):
+    """A command that writes several files was given no folder to write them into."""
+
+
 class OutputExistsError(CinweError):
     """Refusing to overwrite a file or folder the user owns without ``--force``."""
 

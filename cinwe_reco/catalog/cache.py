@@ -44,7 +44,7 @@ def cache_dir() -> Path:
 
 def cache_file(fingerprint: str) -> Path:
     """The cache file of the catalog built from sources with this digest."""
-    return cache_dir() / f"catalog-{fingerprint[:32]}.json"
+    return cache_dir() / f"catalog-v{CACHE_FORMAT}-{fingerprint[:32]}.json"
 
 
 def write_cache(path: Path, catalog: Catalog) -> None:

@@ -16,7 +16,7 @@ from ..errors import CatalogError, Problem
 from ..files import InputFileError, decode_text, parse_json, parse_yaml, read_bytes
 from ..resources import shipped_catalog_dir
 from ..taxonomy import load_taxonomy
-from .cache import CACHE_FORMAT, cache_file, read_cache, write_cache
+from .cache import cache_file, read_cache, write_cache
 from .lookup import Catalog
 from .schema import check_entries
 
@@ -48,7 +48,8 @@ def catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
 def _fingerprint(tax_file: Path, files: list[Path]) -> tuple[str, dict[Path, bytes | Problem]]:
     """(content hash, each entry file's bytes or the problem reading it): the files are read
     once, for the hash and, on a cache miss, for parsing."""
-    digest = hashlib.sha256(f"cinwe-reco catalog {CACHE_FORMAT}".encode())
+    # the sources only: a new cache format must not make every model look out of date
+    digest = hashlib.sha256(b"cinwe-reco catalog")
     digest.update(read_bytes(tax_file, MAX_CATALOG_FILE_BYTES) + b"\0")
     contents: dict[Path, bytes | Problem] = {}
     for p in files:

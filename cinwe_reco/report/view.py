@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .._version import __version__
 from ..catalog import Catalog, Tool
 from ..explain import short_name
+from ..i18n import translate
 from ..profile import PRIORITIES, Need
 from ..results import Suggestion, Suggestions
 from . import charts
@@ -242,7 +243,10 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
     engine = text_lang or getattr(result, "lang", None) or "en"
 
     def said(text: str) -> Text:
-        return Text(sentence(text), engine)
+        # the engine's sentences are translatable (cinwe_reco.i18n): said in the page's
+        # language; a sentence that cannot be is shown as it is, marked with its language
+        spoken = translate(text, lang)
+        return Text(sentence(spoken), lang if spoken != str(text) or lang == engine else engine)
 
     def tool(tool_id: str) -> Tool | None:
         return catalog.get(tool_id) if tool_id in catalog else None
