@@ -166,7 +166,7 @@ class NativeBooster:
         with lock:
             if handle.value:
                 self._lib.LGBM_BoosterFree(handle)
-            self._handle = ctypes.c_void_p()
+            self._handle = None  # at interpreter exit ctypes itself may already be gone
 
 
 def load_booster(model_str: str, num_features: int, source: str = "model.txt"):

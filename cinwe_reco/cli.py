@@ -640,9 +640,11 @@ def report(settings: Settings, profiles: tuple[str, ...], out: str | None, lang:
 
     \b
     Examples:
-        cinwe-reco report examples/boulangerie-lemoine.yaml --out lemoine.html
-        cinwe-reco report client.yaml --lang en --top 3 --out client-en.html
-        cinwe-reco report examples/ --out reports/
+        cinwe-reco examples boulangerie-lemoine --out client.yaml
+        cinwe-reco report client.yaml --out client.html
+        cinwe-reco report client.yaml --lang en --top 2 --out client-en.html
+        cinwe-reco examples --all --out clients/
+        cinwe-reco report clients/ --out reports/
     """
     result = settings.session.report(profiles, out=out, lang=lang, top=top, force=force,
                                      workers=workers)

@@ -90,6 +90,6 @@ def test_help_examples_run_from_an_empty_folder(installed, tmp_path, path, comma
         assert str(ROOT) not in proc.stdout + proc.stderr.replace(str(ROOT / "tests"), "")
     created = {p.name for p in work.iterdir()}
     named = {Path(a).parts[0] for line in help_examples(command)
-             for a in shlex.split(line) if a.endswith((".yaml", ".md", ".jsonl", "/"))
+             for a in shlex.split(line) if a.endswith((".yaml", ".md", ".jsonl", ".html", "/"))
              or a in ("my-model",)}
     assert created <= named, f"created in the current folder without being asked: {created}"

@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from cinwe_reco.cli import cli
+from cinwe_reco.i18n import translate
 from cinwe_reco.report import (
     SECTIONS,
     messages,
@@ -141,7 +142,8 @@ def test_report_content_for_one_client(results, recommender):
         # the reasons as sentences, the excluded tools and why
         first = next(iter(result.need_details.values()))
         some = next(iter(first.values()))
-        assert sentence(some.reasons[0]) in text
+        # in the report's language: the engine's sentences are translatable
+        assert sentence(translate(some.reasons[0], lang)) in text
         for e in result.excluded:
             assert catalog.get(e.tool_id).name in text
         # sources: review dates, and the unverified facts marked
