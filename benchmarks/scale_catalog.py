@@ -38,6 +38,10 @@ def generate(n_tools: int, seed: int = 0) -> list[dict]:
         shape_caps = shape["capabilities"]  # v2: id -> {"strength": ...}
         caps = {c: v["strength"] for c, v in shape_caps.items()
                 if v["strength"] == "core" or rng.random() > 0.15}
+        for cat in shape["categories"]:  # every category keeps one of its capabilities
+            own = [c for c in shape_caps if cat in tax.categories_of(c)]
+            if own and not set(own) & set(caps):
+                caps[own[0]] = shape_caps[own[0]]["strength"]
         pool = [c for cat in shape["categories"] for c in tax.capabilities_of_category(cat)]
         if pool and rng.random() < 0.3:
             caps.setdefault(pool[rng.integers(len(pool))], "basic")

@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -142,29 +143,33 @@ def _type_problem(columns: list[list[Any]]) -> str | None:
     n = len(columns[0])
     if any(len(c) != n for c in columns):
         return "its columns differ in length"
-    checks = [
-        (_STR, lambda v: isinstance(v, str)),
-        (_OPT_STR, lambda v: v is None or isinstance(v, str)),
-        (_OPT_BOOL, lambda v: v is None or isinstance(v, bool)),
-        (_OPT_INT, lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
-        (_OPT_NUM, lambda v: v is None or (isinstance(v, int | float) and not isinstance(v, bool)
-                                           and math.isfinite(v))),
-        (("quote_only", "price_estimated"), lambda v: isinstance(v, bool)),
-    ]
-    for names, ok in checks:
+    # the set of types a column holds is found in C (map(type, ...)); only floats need a
+    # second look (finite)
+    none = type(None)
+    checks = [(_STR, {str}), (_OPT_STR, {str, none}), (_OPT_BOOL, {bool, none}),
+              (_OPT_INT, {int, none}), (_OPT_NUM, {int, float, none}),
+              (("quote_only", "price_estimated"), {bool})]
+    for names, allowed in checks:
         for name in names:
-            if not all(map(ok, col(name))):
+            values = col(name)
+            if not set(map(type, values)) <= allowed:
+                return f"wrong types in '{name}'"
+            if float in allowed and not all(map(math.isfinite, filter(None.__ne__, values))):
                 return f"wrong types in '{name}'"
     for name in ("categories", "capabilities", "integrations", "platforms", "requires",
                  "aliases"):
-        if not all(isinstance(x, tuple) and all(isinstance(s, str) for s in x)
-                   for x in col(name)):
+        values = col(name)
+        if not set(map(type, values)) <= {tuple} or not set(
+                map(type, chain.from_iterable(values))) <= {str}:
             return f"wrong types in '{name}'"
     caps, strengths, prices = col("capabilities"), col("strengths"), col("plan_prices")
-    for c, s, p in zip(caps, strengths, prices, strict=True):
-        if len(s) != len(c) or len(p) != len(c) or any(
-                x is not None and x not in STRENGTHS for x in s) or any(
-                x is not None and not (isinstance(x, int | float) and math.isfinite(x))
-                for x in p):
-            return "wrong types in 'strengths'"
+    lengths = list(map(len, caps))
+    if list(map(len, strengths)) != lengths or list(map(len, prices)) != lengths:
+        return "wrong types in 'strengths'"
+    if not set(chain.from_iterable(strengths)) <= {None, *STRENGTHS}:
+        return "wrong types in 'strengths'"
+    flat = list(chain.from_iterable(prices))
+    if not set(map(type, flat)) <= {type(None), int, float} or not all(
+            map(math.isfinite, (v for v in flat if v is not None))):
+        return "wrong types in 'plan_prices'"
     return None
