@@ -156,6 +156,11 @@ class CatalogArrays:
         self.is_platform = np.zeros(n, dtype=bool)
         for r in self.platform_rows:
             self.is_platform[r] = True
+        # tools x platforms (the few catalog rows some tool is built for): one AND per profile
+        self.platform_ids = np.flatnonzero(self.is_platform)
+        column = {int(r): k for k, r in enumerate(self.platform_ids)}
+        self.platform_matrix = _bitset(n, max(len(self.platform_ids), 1), (
+            (i, column[int(r)]) for i, rows in enumerate(self.platform_rows) for r in rows))
         self.require_rows = [np.array([catalog.index[x] for x in t.requires
                                        if x in catalog.index], dtype=np.int64) for t in tools]
         self.has_requires = np.array([len(r) > 0 for r in self.require_rows])

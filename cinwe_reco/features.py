@@ -226,10 +226,10 @@ def build_features_batch(profiles: list[Profile], arrays: CatalogArrays,
             stack_main = arrays.main_cats[c.stack_rows].any(axis=0)
             same_kind[sel] = (arrays.main_cats[c.rows] & stack_main).any(axis=1)[pos]
             has_platform = arrays.has_platforms[c.rows]
-            match = np.array([np.isin(arrays.platform_rows[r], c.stack_rows).any()
-                              if hp else False for r, hp in zip(c.rows, has_platform,
-                                                                strict=True)])
-            runs_platform = bool(arrays.is_platform[c.stack_rows].any())
+            stack_platforms = np.isin(arrays.platform_ids, c.stack_rows)
+            match = arrays.platform_matrix[c.rows][:, stack_platforms].any(axis=1) \
+                if stack_platforms.any() else np.zeros(len(c.rows), dtype=bool)
+            runs_platform = bool(stack_platforms.any())
             values = np.where(match, 1.0, np.where(has_platform & runs_platform, -1.0, 0.0))
             platform[sel] = values[pos]
         if p.sector is not None:

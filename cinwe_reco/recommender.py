@@ -269,7 +269,7 @@ class Recommender:
         items = [load_profile(x, self.catalog) for x in profiles]
         out: list[tuple[list[str], np.ndarray]] = []
         for k in range(0, len(items), chunk):
-            preps = prepare_many(items[k:k + chunk], self.arrays)
+            preps = prepare_many(items[k:k + chunk], self.arrays, reasons=False)
             for s in score_many(preps, self.scorer):
                 lists = build_shortlists(s)
                 ids = self.arrays.ids[s.prep.cand.rows[lists.order]]

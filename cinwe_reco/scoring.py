@@ -12,9 +12,11 @@ from typing import Protocol
 import numpy as np
 
 from .candidates import Candidates, CatalogArrays, find_candidates
-from .constraints import constraint_reasons
+from .constraints import constraint_reasons, feasible_mask
 from .features import FEATURE_INDEX, NeedPairs, build_features_batch
 from .profile import Profile
+
+BLOCKED = "breaks a hard constraint"
 
 
 class Scorer(Protocol):
@@ -53,11 +55,13 @@ class Scored:
 
 
 def prepare_many(profiles: list[Profile], arrays: CatalogArrays,
-                 keep: list[np.ndarray | None] | None = None) -> list[Prepared]:
+                 keep: list[np.ndarray | None] | None = None, *, reasons: bool = True
+                 ) -> list[Prepared]:
     """Candidates, constraints and features of many profiles, built in one batch.
 
     ``keep`` optionally narrows each profile's candidates to a mask over catalog rows
-    (training keeps the judged tools); no feature depends on the other candidates.
+    (training keeps the judged tools); no feature depends on the other candidates. Without
+    ``reasons`` a candidate breaking a constraint is only marked ``BLOCKED``.
     """
     cands, blocked = [], []
     for k, p in enumerate(profiles):
@@ -65,7 +69,10 @@ def prepare_many(profiles: list[Profile], arrays: CatalogArrays,
         if keep is not None and keep[k] is not None:
             cand = cand.subset(keep[k][cand.rows])
         cands.append(cand)
-        blocked.append(constraint_reasons(p, arrays, cand))
+        if reasons:
+            blocked.append(constraint_reasons(p, arrays, cand))
+        else:  # feasibility only (batches, training): no sentence is built
+            blocked.append(np.where(feasible_mask(p, arrays, cand), None, BLOCKED))
     X, pairs = build_features_batch(profiles, arrays, cands)
     ok = np.concatenate([b == None for b in blocked])[  # noqa: E711
         _global_positions(pairs, cands)] if len(pairs) else np.zeros(0, dtype=bool)

@@ -127,7 +127,7 @@ def build_groups(records: list[tuple[str, str, Profile, dict[str, dict[str, int]
     for _, _, _, judged in records:
         tools = {t for by_tool in judged.values() for t in by_tool}
         keep.append(np.isin(arrays.ids, list(tools)))
-    preps = prepare_many(profiles, arrays, keep)
+    preps = prepare_many(profiles, arrays, keep, reasons=False)
     groups: list[QueryGroup] = []
     for (pid, source, profile, judged), prep, wanted in zip(records, preps, keep, strict=True):
         ids = arrays.ids[prep.pairs.rows]

@@ -309,7 +309,8 @@ def simulate(n_profiles: int, seed: int, catalog: Catalog | None = None, batch: 
             doc = sample_profile(rng, catalog, arrays, number)
             docs.append((f"sim-{number:05d}", doc))
             loaded.append(profile_from_dict(doc, catalog, f"simulated profile {number}"))
-        for (pid, doc), prep in zip(docs, prepare_many(loaded, arrays), strict=True):
+        preps = prepare_many(loaded, arrays, reasons=False)
+        for (pid, doc), prep in zip(docs, preps, strict=True):
             rows_of_profile = []
             u = facilitator_utility(prep.profile, prep.X, rng)
             for j, need in enumerate(prep.profile.needs):

@@ -154,7 +154,8 @@ def _type_problem(columns: list[list[Any]]) -> str | None:
             values = col(name)
             if not set(map(type, values)) <= allowed:
                 return f"wrong types in '{name}'"
-            if float in allowed and not all(map(math.isfinite, filter(None.__ne__, values))):
+            known = [v for v in values if v is not None]
+            if float in allowed and not all(map(math.isfinite, known)):
                 return f"wrong types in '{name}'"
     for name in ("categories", "capabilities", "integrations", "platforms", "requires",
                  "aliases"):
