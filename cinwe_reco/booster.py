@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ModelError
+
 C_API_DTYPE_FLOAT64 = 1
 C_API_PREDICT_NORMAL = 0
 C_API_PREDICT_CONTRIB = 3
@@ -31,7 +33,7 @@ _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 
 
-class NativeBoosterError(Exception):
+class NativeBoosterError(ModelError):
     """LightGBM's C library is missing or refused the model."""
 
 

@@ -24,6 +24,7 @@ from .errors import (
     CinweError,
     MissingOutError,
     NoCatalogError,
+    OutputExistsError,
     OutputFormatError,
     ProfileError,
 )
@@ -82,6 +83,10 @@ def _failure(exc: CinweError) -> Failure:
     elif isinstance(exc, OutputFormatError):
         message = (f"--out {exc.path}: the extension says {exc.found}, but --format {exc.wanted} "
                    f"was given; drop --format or name the file for {exc.wanted}")
+    elif isinstance(exc, OutputExistsError) and exc.replaceable:
+        message += "; use --force to replace it"
+    elif isinstance(exc, OutputExistsError) and exc.wrong_target:
+        message += "; choose another --out"
     elif isinstance(exc, MissingOutError):
         message = f"--out: {message}; give a folder to write them into"
     elif isinstance(exc, NoCatalogError):

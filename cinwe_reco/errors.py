@@ -90,12 +90,24 @@ class ModelError(CinweError):
     """A model folder is missing, damaged, or built for another feature schema."""
 
 
+class ReportError(CinweError):
+    """The client report was asked for something it cannot do (an unknown language...)."""
+
+
 class MissingOutError(CinweError):
     """A command that writes several files was given no folder to write them into."""
 
 
 class OutputExistsError(CinweError):
-    """Refusing to overwrite a file or folder the user owns without ``--force``."""
+    """Refusing to overwrite a file or folder the user owns. ``replaceable`` says whether
+    asking again with force would replace it (the CLI then names its ``--force`` option);
+    ``wrong_target`` that another output path is needed (the CLI names ``--out``)."""
+
+    def __init__(self, message: str, *, replaceable: bool = False,
+                 wrong_target: bool = False) -> None:
+        super().__init__(message)
+        self.replaceable = replaceable
+        self.wrong_target = wrong_target
 
 
 class OutputError(CinweError):

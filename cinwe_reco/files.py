@@ -196,7 +196,7 @@ def refuse_existing(path: Path | str, force: bool) -> None:
     nothing the user owns is overwritten by accident. Commands call it before slow work, the
     writers again."""
     if exists(path) and not force:
-        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+        raise OutputExistsError(f"{path}: already exists", replaceable=True)
 
 
 def check_output_file(path: Path | str, force: bool) -> None:
@@ -315,7 +315,7 @@ def check_folder_target(out: Path | str, *, force: bool = False,
     out = Path(out)
     for given in inputs:
         if _contains(out, Path(given)):
-            raise OutputExistsError(f"{out}: holds the input {given}; choose another --out")
+            raise OutputExistsError(f"{out}: holds the input {given}", wrong_target=True)
     refuse_existing(out, force)
     if not exists(out):
         return
@@ -323,12 +323,12 @@ def check_folder_target(out: Path | str, *, force: bool = False,
         raise OutputExistsError(f"{out}: is a symbolic link; give the folder itself, or a new "
                                 "name")
     if not out.is_dir():
-        raise OutputExistsError(f"{out}: is not a folder; --force replaces only a folder "
-                                "cinwe-reco wrote")
+        raise OutputExistsError(f"{out}: is not a folder, and only a folder cinwe-reco wrote "
+                                "is replaced", wrong_target=True)
     if not is_tool_folder(out):
         raise OutputExistsError(
-            f"{out}: was not written by cinwe-reco (no {MARKER_FILE} file in it), so --force "
-            "does not replace it; remove it yourself or choose another --out")
+            f"{out}: was not written by cinwe-reco (no {MARKER_FILE} file in it), so it is not "
+            "replaced; remove it yourself", wrong_target=True)
 
 
 def _recover(out: Path) -> None:

@@ -15,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from cinwe_reco.cli import cli
+from cinwe_reco.errors import ReportError
 from cinwe_reco.i18n import translate
 from cinwe_reco.report import (
     SECTIONS,
@@ -192,7 +193,7 @@ def test_messages_match_between_languages():
 
     walk(fr, en)
     assert "\u00a0:" in fr["stack_total"]  # French spacing before a colon
-    with pytest.raises(ValueError, match="expected a report language"):
+    with pytest.raises(ReportError, match="expected a report language"):
         messages("de")
 
 

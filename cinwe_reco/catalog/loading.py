@@ -123,7 +123,7 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
     if problems:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise CatalogError(f"invalid catalog: {problems[0]}{more} "
-                           f"(cinwe-reco --catalog {path} catalog validate lists them all)",
+                           "(cinwe-reco catalog validate lists them all)",
                            problems)
     catalog = Catalog(tools, taxonomy, fingerprint, str(path))
     catalog.warnings = notes

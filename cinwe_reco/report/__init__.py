@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ReportError
 from ..text import slugify
 from .messages import LANGS, messages
 from .view import SECTIONS, ReportView, build_view
@@ -61,7 +62,7 @@ def _catalog(source: Any) -> Catalog:
 
     catalog = source if isinstance(source, Catalog) else getattr(source, "catalog", None)
     if not isinstance(catalog, Catalog):
-        raise TypeError("expected a Recommender or a Catalog, got "
+        raise ReportError("expected a Recommender or a Catalog, got "
                         f"{type(source).__name__}")
     return catalog
 
@@ -78,7 +79,7 @@ def render_report(suggestions: Suggestions, recommender_or_catalog: Any,
     """
     lang = lang or report_language(suggestions.profile)
     if lang not in LANGS:
-        raise ValueError(f"expected a report language among {', '.join(LANGS)}, got {lang!r}")
+        raise ReportError(f"expected a report language among {', '.join(LANGS)}, got {lang!r}")
     view = build_view(suggestions, _catalog(recommender_or_catalog), lang, top=top,
                       text_lang=text_lang, today=today)
     return environment().get_template("report.html.j2").render(v=view, t=view.t)

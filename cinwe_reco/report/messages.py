@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import ReportError
+
 LANGS = ("fr", "en")
 
 # French typography: a no-break space before the high punctuation marks, so "Total :" never
@@ -37,7 +39,7 @@ def _french(value: Any) -> Any:
 def messages(lang: str) -> dict[str, Any]:
     """The report's text in ``lang`` (``fr`` or ``en``)."""
     if lang not in LANGS:
-        raise ValueError(f"expected a report language among {', '.join(LANGS)}, got {lang!r}")
+        raise ReportError(f"expected a report language among {', '.join(LANGS)}, got {lang!r}")
     text = files(__package__).joinpath("messages", f"{lang}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     return _french(data) if lang == "fr" else data

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .._version import __version__
 from ..catalog import Catalog, Tool
+from ..errors import ReportError
 from ..explain import short_name
 from ..i18n import translate
 from ..profile import PRIORITIES, Need
@@ -238,7 +239,7 @@ def build_view(result: Suggestions, catalog: Catalog, lang: str, top: int = 5,
     tax = catalog.taxonomy
     p = result.profile
     if p is None:
-        raise ValueError("the report needs the Suggestions of Recommender.suggest (with its "
+        raise ReportError("the report needs the Suggestions of Recommender.suggest (with its "
                          "profile)")
     engine = text_lang or getattr(result, "lang", None) or "en"
 
