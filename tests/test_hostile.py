@@ -190,7 +190,7 @@ def test_damaged_model_folders_are_refused(tiny_model, tmp_path, damage):
         (folder / "metadata.json").unlink()
     else:
         (folder / "metadata.json").write_text("{not json")
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match=str(folder)):
         RankingModel.load(folder)
     r = CliRunner().invoke(cli, ["--model", str(folder), "suggest",
                                  str(ROOT / "examples" / "maison-lavande.yaml")])

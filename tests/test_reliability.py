@@ -235,7 +235,7 @@ def test_a_writer_killed_mid_record_is_never_merged_with_the_next(tmp_path, reco
     lines = path.read_text().splitlines()
     assert len(lines) == 3
     assert json.loads(lines[0]) == record and json.loads(lines[2]) == record
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting|Unterminated|Extra data"):
         json.loads(lines[1])  # the torn record stays on its own line, for train to report
 
 
@@ -367,7 +367,7 @@ def test_a_swap_killed_between_renames_is_finished_by_the_next_run(tmp_path, mon
     monkeypatch.setattr(files.os, "rename", real_rename)
     assert not out.exists() and (tmp_path / ".layer.old" / "v").read_text() == "old"
     # the next run puts the old folder back first
-    with pytest.raises(OutputExistsError), atomic_folder(out):
+    with pytest.raises(OutputExistsError, match="already exists"), atomic_folder(out):
         pass
     assert (out / "v").read_text() == "old" and not (tmp_path / ".layer.old").exists()
     (tmp_path / ".layer.old").mkdir()  # a leftover beside a present folder is removed

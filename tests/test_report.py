@@ -429,5 +429,5 @@ def test_browser_client_reports_a_dead_browser(tmp_path):
     fake = tmp_path / "not-a-browser"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
-    with pytest.raises(BrowserError):
+    with pytest.raises(BrowserError, match="the browser (exited|closed|did not answer)"):
         Browser(str(fake), timeout=5)
