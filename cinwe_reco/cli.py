@@ -502,8 +502,9 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
 
 @cli.command("suggest")
 @click.argument("profiles", nargs=-1, required=True, type=click.Path())
-@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="How many suggestions to list.")
+@click.option("--top", type=click.IntRange(1, 100), default=None,
+              help="How many suggestions to list (JSON: default 10), and how many tools of "
+                   "each need's shortlist the table, markdown and CSV describe (default 5).")
 @click.option("--need", "needs", multiple=True, metavar="ID",
               help="Only this need (a need of the profile, or any capability or category id); "
                    "repeatable.")

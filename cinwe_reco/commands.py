@@ -170,11 +170,14 @@ class Session:
 
     # ------------------------------------------------------------------ suggest
 
-    def suggest(self, paths: Iterable[str | Path], *, top: int = 10,
+    def suggest(self, paths: Iterable[str | Path], *, top: int | None = None,
                 needs: Iterable[str] = (), fmt: str | None = None, out: str | Path | None = None,
                 workers: int = 2, width: int = 80, progress: Progress | None = None
                 ) -> SuggestOutput:
         """Rank the catalog for each profile and render every result in one format.
+
+        ``top`` is how many suggestions a result lists (default 10) and how many tools of each
+        need's shortlist the human formats describe (default ``SHORTLIST_ROWS``).
 
         A single profile's error is raised; in a batch, a broken profile is skipped and
         reported, and a batch without any profile is an error.
@@ -195,9 +198,9 @@ class Session:
         output = SuggestOutput("", fmt, warnings=list(rec.warnings))
         chunks: list[str] = []
         profiles = [p for _, p in items]
-        results = rec.suggest_many(profiles, top=top, needs=list(needs) or None,
-                                   workers=workers,
-                                   shortlist_details=0 if fmt == "json" else SHORTLIST_ROWS)
+        rows = top or SHORTLIST_ROWS  # tools per need described in the human formats
+        results = rec.suggest_many(profiles, top=top or 10, needs=list(needs) or None,
+                                   workers=workers, shortlist_details=0 if fmt == "json" else rows)
         tax = self.catalog().taxonomy
         for done, ((source, profile), result) in enumerate(zip(items, results, strict=True), 1):
             if progress is not None:
@@ -217,9 +220,9 @@ class Session:
             elif fmt == "csv":
                 chunks.append(suggestions_csv(result, lang=lang, header=not chunks))
             elif fmt == "markdown":
-                chunks.append(suggestions_markdown(result, lang=lang, taxonomy=tax))
+                chunks.append(suggestions_markdown(result, rows, lang=lang, taxonomy=tax))
             else:
-                chunks.append(suggestions_table(result, lang=lang, width=width, taxonomy=tax)
+                chunks.append(suggestions_table(result, rows, lang=lang, width=width, taxonomy=tax)
                               + "\n")
         output.scored = len(chunks)
         output.text = ("" if fmt in ("json", "csv") else "\n").join(chunks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import numpy as np
 import pytest
@@ -393,3 +394,16 @@ def test_shortlists_rank_tools_for_that_need(recommender, catalog):
     head = result.by_need["reviews"][:3]
     assert all("reviews" in catalog.get(t).categories for t in head)
     assert all(set(catalog.get(t).categories) & {"reviews", "local-listings"} for t in head)
+
+
+def test_top_applies_to_the_table_and_markdown(runner_args):
+    path = str(EXAMPLES / "opteam-solutions.yaml")
+    runner = CliRunner()
+    table = runner.invoke(cli, [*runner_args, "suggest", path, "--top", "2"])
+    assert table.exit_code == 0, table.output
+    assert "2 of " in table.output and not re.search(r"^\s+3 \S", table.output, re.M)
+    md = runner.invoke(cli, [*runner_args, "suggest", path, "--top", "2", "--format",
+                             "markdown"])
+    assert md.exit_code == 0 and not re.search(r"^\| 3 \|", md.output, re.M)
+    default = runner.invoke(cli, [*runner_args, "suggest", path])
+    assert re.search(r"^\s+5 \S", default.output, re.M)  # five per need when not asked
