@@ -548,7 +548,7 @@ def suggest(settings: Settings, profiles: tuple[str, ...], top: int, needs: tupl
     if engine == "dask":
         from .dask_engine.commands import suggest_command
 
-        return suggest_command(settings.session, profiles, out=out, force=force, top=top,
+        return suggest_command(settings.session, profiles, out=out, force=force, top=top or 10,
                                needs=needs, fmt=fmt, out_format=out_format,
                                scheduler=scheduler, workers=workers, rows=partition_rows)
     if scheduler:
