@@ -241,11 +241,6 @@ class CatalogArrays:
         """(needs,) uint64: the goals each need of the profile serves, as bit masks."""
         return self.need_goals[self.need_columns(profile)]
 
-    def need_home(self, profile: Profile) -> np.ndarray:
-        """(needs x categories) bool: each need's home categories, the kind of tool made for
-        it (a capability's home categories in the taxonomy, or the category a need names)."""
-        return self.need_home_cats[self.need_columns(profile)]
-
 
 def _bits(matrix: np.ndarray) -> np.ndarray:
     """Rows of a bool matrix (at most 64 columns) as uint64 bit masks."""
@@ -286,7 +281,6 @@ class Candidates:
     covers: np.ndarray  # (candidates x needs) bool
     stack_rows: np.ndarray  # rows of the current stack
     stack_covers: np.ndarray  # (needs,) bool: already covered by the current stack
-    stack_specialist: np.ndarray  # (needs,) bool: covered by a stack tool made for it
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -295,8 +289,7 @@ class Candidates:
         """The candidates where ``keep`` is true (same profile, same stack)."""
         if keep.all():
             return self
-        return Candidates(self.rows[keep], self.covers[keep], self.stack_rows, self.stack_covers,
-                          self.stack_specialist)
+        return Candidates(self.rows[keep], self.covers[keep], self.stack_rows, self.stack_covers)
 
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
@@ -313,7 +306,8 @@ def effective_stack(profile: Profile) -> tuple[str, ...]:
 def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
     """Tools covering at least one need, minus the current stack, minus tools that run only
     inside a product the client does not use (a WordPress plugin without WordPress)."""
-    need = arrays.need_matrix(profile)
+    cols = arrays.need_columns(profile)
+    need = arrays.coverage[:, cols]
     stack = effective_stack(profile)
     stack_rows = arrays.rows(stack) if stack else _NO_ROWS
     mask = need.any(axis=1)
@@ -324,18 +318,11 @@ def find_candidates(profile: Profile, arrays: CatalogArrays) -> Candidates:
         if not np.isin(arrays.require_rows[row], stack_rows).any():
             mask[row] = False
     rows = np.flatnonzero(mask)
-    n_needs = need.shape[1]
     if len(stack_rows):
         # a need counts as covered by the stack when a stack tool does it at least as a full
         # module: Shopify's basic email module leaves email campaigns open
-        strength = arrays.need_strength[np.ix_(stack_rows, arrays.need_columns(profile))]
+        strength = arrays.need_strength[np.ix_(stack_rows, cols)]
         stack_covers = (need[stack_rows] & ~(strength < 2)).any(axis=0)
-        # a stack tool is a specialist for a need when one of its main categories is the
-        # need's home (a CRM for contact-management; not a website builder's form module)
-        home = arrays.need_home(profile)  # (needs x categories)
-        specialist = need[stack_rows] & (arrays.main_cats[stack_rows].astype(np.int32)
-                                         @ home.T.astype(np.int32) > 0)
-        stack_specialist = specialist.any(axis=0)
     else:
-        stack_covers = stack_specialist = np.zeros(n_needs, dtype=bool)
-    return Candidates(rows, need[rows], stack_rows, stack_covers, stack_specialist)
+        stack_covers = np.zeros(len(cols), dtype=bool)
+    return Candidates(rows, need[rows], stack_rows, stack_covers)

@@ -298,14 +298,7 @@ def import_webappanalyzer(settings: Settings, folder: str, out: str, force: bool
     Example:
         cinwe-reco catalog import webappanalyzer --help
     """
-    from .files import check_folder_target
-    from .importers import webappanalyzer
-
-    session = settings.session
-    inputs = [folder, *session.catalog_paths]
-    check_folder_target(out, force=force, inputs=inputs)
-    report = webappanalyzer.run(Path(folder), Path(out), session.catalog(), force=force,
-                                inputs=inputs)
+    report = settings.session.import_layer("webappanalyzer", folder, out, force=force)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 
@@ -326,14 +319,7 @@ def import_stackshare(settings: Settings, csv_file: str, out: str, force: bool) 
     Example:
         cinwe-reco catalog import stackshare --help
     """
-    from .files import check_folder_target
-    from .importers import stackshare
-
-    session = settings.session
-    inputs = [csv_file, *session.catalog_paths]
-    check_folder_target(out, force=force, inputs=inputs)
-    report = stackshare.run(Path(csv_file), Path(out), session.catalog(), force=force,
-                            inputs=inputs)
+    report = settings.session.import_layer("stackshare", csv_file, out, force=force)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 
@@ -354,14 +340,7 @@ def import_awesome_selfhosted(settings: Settings, folder: str, out: str, force: 
     Example:
         cinwe-reco catalog import awesome-selfhosted --help
     """
-    from .files import check_folder_target
-    from .importers import awesome_selfhosted
-
-    session = settings.session
-    inputs = [folder, *session.catalog_paths]
-    check_folder_target(out, force=force, inputs=inputs)
-    report = awesome_selfhosted.run(Path(folder), Path(out), session.catalog(), force=force,
-                                    inputs=inputs)
+    report = settings.session.import_layer("awesome_selfhosted", folder, out, force=force)
     click.echo(report.summary())
     click.echo(f"wrote {out}")
 

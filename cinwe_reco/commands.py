@@ -277,6 +277,20 @@ class Session:
                                        inputs=paths)
         return output
 
+    def import_layer(self, importer: str, source: str | Path, out: str | Path, *,
+                     force: bool = False) -> Any:
+        """Import a public data set (``webappanalyzer``, ``stackshare`` or
+        ``awesome_selfhosted``) as a layer over this session's catalog, written to ``out``
+        (checked first; never a folder holding the source or a catalog layer)."""
+        from importlib import import_module
+
+        from .files import check_folder_target
+
+        module = import_module(f".importers.{importer}", __package__)
+        inputs = [source, *self.catalog_paths]
+        check_folder_target(out, force=force, inputs=inputs)
+        return module.run(Path(source), Path(out), self.catalog(), force=force, inputs=inputs)
+
     def explain(self, profile: str | Path, tool: str) -> tuple[Any, str, list[str]]:
         """The explanation of one tool for one profile, the language to say it in, and the
         warnings of the model loading."""

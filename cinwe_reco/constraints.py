@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .candidates import Candidates, CatalogArrays
-from .costs import tool_costs
+from .costs import cheapest_costs
 from .i18n import Items, language_name, text
 from .profile import Profile
 
@@ -45,9 +45,9 @@ def _violations(profile: Profile, arrays: CatalogArrays, cand: Candidates
     if profile.budget_mode == "strict" and profile.budget_eur_month is not None:
         contacts = np.nan if profile.contacts is None else float(profile.contacts)
         # the cheapest way to use the tool for one of the needs it covers; a need whose own
-        # plan is dearer is filtered from that need's shortlist (recommender)
-        cost, _ = tool_costs(arrays, rows, cand.covers, arrays.need_columns(profile),
-                             profile.users, contacts)
+        # plan is dearer is filtered from that need's shortlist (scoring.prepare_many)
+        cost = cheapest_costs(arrays, rows, cand.covers, arrays.need_columns(profile),
+                              profile.users, contacts)
         budget = profile.budget_eur_month
         unknown = np.isnan(cost)
         yield unknown, text("excl.no_price_strict")

@@ -49,23 +49,28 @@ def pair_costs(arrays: CatalogArrays, rows: np.ndarray, need_cols: np.ndarray,
     return np.where(free_fits, 0.0, paid), free_fits
 
 
-def tool_costs(arrays: CatalogArrays, rows: np.ndarray, covers: np.ndarray,
-               need_cols: list[int], users: float, contacts: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """(cheapest, full) monthly cost per tool for one profile: the cheapest way to use it for
-    one of the needs it covers, and the plan that serves every need it covers (the dearest of
-    its per-need costs; NaN when any is unknown)."""
+def cheapest_costs(arrays: CatalogArrays, rows: np.ndarray, covers: np.ndarray,
+                   need_cols: list[int], users: float, contacts: float) -> np.ndarray:
+    """The cheapest monthly cost per tool for one profile: its cost for the cheapest of the
+    needs it covers (NaN when none of them has a known price)."""
     n, m = covers.shape
     if not n or not m:
-        return np.full(n, np.nan), np.full(n, np.nan)
+        return np.full(n, np.nan)
     r = np.repeat(rows, m)
     cols = np.tile(np.asarray(need_cols, dtype=np.int64), n)
     cost, _ = pair_costs(arrays, r, cols, np.full(n * m, float(users)),
                          np.full(n * m, float(contacts)))
     cost = cost.reshape(n, m)
-    known = covers & ~np.isnan(cost)
-    cheapest = np.where(known, cost, np.inf).min(axis=1)
-    cheapest = np.where(np.isinf(cheapest), np.nan, cheapest)
-    full = np.where(covers, np.nan_to_num(cost, nan=0.0), -np.inf).max(axis=1)
-    full = np.where((covers & np.isnan(cost)).any(axis=1) | ~covers.any(axis=1), np.nan, full)
-    return cheapest, full
+    cheapest = np.where(covers & ~np.isnan(cost), cost, np.inf).min(axis=1)
+    return np.where(np.isinf(cheapest), np.nan, cheapest)
+
+
+def full_costs(pair_cost: np.ndarray, position: np.ndarray, n: int) -> np.ndarray:
+    """Each of ``n`` candidates' cost for the plan that serves every need it covers: the
+    dearest of its per-need costs (one per (need, candidate) pair at ``position``); NaN when
+    any of them is unknown or it covers none."""
+    full = np.full(n, -np.inf)
+    np.maximum.at(full, position, np.nan_to_num(pair_cost, nan=0.0))
+    unknown = np.zeros(n, dtype=bool)
+    np.logical_or.at(unknown, position, np.isnan(pair_cost))
+    return np.where(unknown | np.isinf(full), np.nan, full)

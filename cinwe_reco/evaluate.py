@@ -65,14 +65,21 @@ def score_groups(predict: Callable[[np.ndarray], np.ndarray], groups: list[Query
     return evaluate_groups((g.grades, predict(g.X)) for g in groups)
 
 
-def per_need(scorer: Scorer, test_dir: Path, catalog: Catalog, arrays: CatalogArrays,
-             problems: Problems | None = None) -> dict[str, Any]:
-    """Per-need metrics of ``by_need`` on an expert test folder (SPEC section 8)."""
+def per_need(scorers: dict[str, Scorer], test_dir: Path, catalog: Catalog,
+             arrays: CatalogArrays, problems: Problems | None = None) -> dict[str, Any]:
+    """Per-need metrics of ``by_need`` on an expert test folder (SPEC section 8), for each
+    scorer; the profiles go through candidates, constraints and features once."""
     problems = problems if problems is not None else Problems()
     profiles = read_profile_folder(test_dir, catalog, problems)
     judged = read_judgments(sorted(test_dir.glob("judgments*.csv")))
     ids = [pid for pid in sorted(profiles) if pid in judged]
-    scored = score_many(prepare_many([profiles[pid] for pid in ids], arrays), scorer)
+    preps = prepare_many([profiles[pid] for pid in ids], arrays)
+    return {name: _per_need(score_many(preps, scorer), ids, judged, arrays)
+            for name, scorer in scorers.items()}
+
+
+def _per_need(scored: list, ids: list[str], judged: dict, arrays: CatalogArrays
+              ) -> dict[str, Any]:
     values: dict[str, list[float]] = {m: [] for m in PER_NEED_METRICS}
     groups = 0
     for pid, s in zip(ids, scored, strict=True):
@@ -108,10 +115,8 @@ def compare(scorer: Scorer, simulated_test: list[QueryGroup], expert_test: list[
             "baselines": {b: score_groups(s.predict, groups) for b, s in bases.items()},
         }
     if test_dir is not None and test_dir.is_dir():
-        out["per_need"] = {
-            "model": per_need(scorer, test_dir, catalog, arrays),
-            "baselines": {b: per_need(s, test_dir, catalog, arrays) for b, s in bases.items()},
-        }
+        results = per_need({"model": scorer, **bases}, test_dir, catalog, arrays)
+        out["per_need"] = {"model": results.pop("model"), "baselines": results}
     return out
 
 

@@ -22,7 +22,7 @@ from ._version import __version__
 from .baselines import RuleBasedScorer
 from .candidates import CatalogArrays
 from .catalog import Catalog, load_catalogs
-from .costs import tool_costs
+from .costs import full_costs
 from .errors import CinweError, ModelError, UnknownNeedError, UnknownToolError, did_you_mean
 from .explain import describe, reasons_and_warnings, tool_context
 from .features import FEATURE_INDEX, FEATURE_NAMES
@@ -130,13 +130,12 @@ class Recommender:
             return None
         return self.model.contributions(X)
 
-    def _costs(self, prep: Prepared) -> np.ndarray:
-        """Each candidate's monthly cost for all the client's needs it serves."""
-        p = prep.profile
-        _, full = tool_costs(self.arrays, prep.cand.rows, prep.cand.covers,
-                             self.arrays.need_columns(p), p.users,
-                             np.nan if p.contacts is None else float(p.contacts))
-        return full
+    @staticmethod
+    def _costs(prep: Prepared) -> np.ndarray:
+        """Each candidate's monthly cost for all the client's needs it serves, from the
+        per-need costs its features already hold."""
+        return full_costs(prep.X[:, FEATURE_INDEX["monthly_cost_eur"]], prep.pairs.position,
+                          len(prep.cand.rows))
 
     # ------------------------------------------------------------------ suggest
 

@@ -87,9 +87,11 @@ def prepare_many(profiles: list[Profile], arrays: CatalogArrays,
         with np.errstate(invalid="ignore"):
             over = strict[pairs.profile] & (np.isnan(cost) | (cost > budget + 1e-9))
         ok &= ~over
+    # pairs are laid out profile by profile: cut them at each profile's count
+    ends = np.cumsum(np.bincount(pairs.profile, minlength=len(profiles)))
     out, start = [], 0
     for k, p in enumerate(profiles):
-        end = start + int((pairs.profile == k).sum()) if len(pairs) else start
+        end = int(ends[k]) if len(profiles) else start
         sel = slice(start, end)
         sub = NeedPairs(pairs.profile[sel] * 0, pairs.need[sel], pairs.position[sel],
                         pairs.rows[sel], pairs.need_col[sel])

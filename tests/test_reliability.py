@@ -202,15 +202,20 @@ except CinweError as exc:
 """
 
 
+def _write_on_a_full_disk(data, limit: int, on_signal: str, record) -> subprocess.CompletedProcess:
+    """``feedback``'s append in a process whose files cannot grow past ``limit`` bytes."""
+    return subprocess.run([sys.executable, "-c", FULL_DISK_WRITER, str(data), str(limit),
+                           on_signal, json.dumps(record)],
+                          env=_env(data), capture_output=True, text=True, timeout=60)
+
+
 @needs_posix
 def test_a_full_disk_records_nothing_and_names_the_file(tmp_path, record):
     from cinwe_reco.feedback import append_record
 
     path = append_record(tmp_path, record)
     before = path.read_bytes()
-    r = subprocess.run([sys.executable, "-c", FULL_DISK_WRITER, str(tmp_path),
-                        str(len(before) + 100), "ignore", json.dumps(record)],
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    r = _write_on_a_full_disk(tmp_path, len(before) + 100, "ignore", record)
     assert r.returncode == 2, r.stderr
     assert f"{path}: cannot record the outcome (File too large); nothing was recorded" in r.stdout
     assert path.read_bytes() == before  # the partial line was undone
@@ -225,9 +230,7 @@ def test_a_writer_killed_mid_record_is_never_merged_with_the_next(tmp_path, reco
     path = append_record(tmp_path, record)
     before = path.read_bytes()
     # SIGXFSZ's default action kills the writer between the short write and the rest
-    r = subprocess.run([sys.executable, "-c", FULL_DISK_WRITER, str(tmp_path),
-                        str(len(before) + 100), "default", json.dumps(record)],
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    r = _write_on_a_full_disk(tmp_path, len(before) + 100, "default", record)
     assert r.returncode == -signal.SIGXFSZ
     torn = path.read_bytes()
     assert len(torn) == len(before) + 100 and not torn.endswith(b"\n")

@@ -224,10 +224,7 @@ class EntryChecker:
         platforms = self.tool_ids("platforms")
         requires = self.tool_ids("requires")
         aliases = self.aliases()
-        basis = raw.get("review_basis")
-        if basis is not None and basis not in REVIEW_BASES:
-            self.fail("review_basis", f"expected one of {', '.join(REVIEW_BASES)}, "
-                      f"got {show_value(basis)}")
+        basis = self.optional_choice(raw, "review_basis", REVIEW_BASES, "review_basis")
         notes = raw.get("notes")
         if notes is not None and not isinstance(notes, str):
             self.fail("notes", f"expected text, got {show_value(notes)}")
@@ -424,22 +421,24 @@ class EntryChecker:
                 self.fail(f"pricing.{key}", "given, but free_plan is false")
             else:
                 out[key] = v
-        billing = p.get("entry_billing")
-        if billing is not None:
-            if billing not in BILLINGS:
-                self.fail("pricing.entry_billing", f"expected monthly or annual, "
-                          f"got {show_value(billing)}")
-            else:
-                out["entry_billing"] = billing
         out["contact_tiers"] = self.tiers(p.get("contact_tiers"))
-        currency = p.get("currency")
-        if currency is not None:
-            if currency not in CURRENCIES:
-                self.fail("pricing.currency", f"expected one of {', '.join(CURRENCIES)}, "
-                          f"got {show_value(currency)}")
-            else:
-                out["currency"] = currency
+        for key, choices in (("entry_billing", BILLINGS), ("currency", CURRENCIES)):
+            value = self.optional_choice(p, key, choices, f"pricing.{key}")
+            if value is not None:
+                out[key] = value
         return out
+
+    def optional_choice(self, mapping: dict[str, Any], key: str, choices: tuple[str, ...],
+                        label: str) -> str | None:
+        """An optional field that takes one of ``choices``: its value, or None when absent or
+        wrong (the problem is then recorded)."""
+        value = mapping.get(key)
+        if value is None:
+            return None
+        if value not in choices:
+            self.fail(label, f"expected one of {', '.join(choices)}, got {show_value(value)}")
+            return None
+        return value
 
     def tiers(self, v: Any) -> tuple[tuple[int, float], ...]:
         """Contact tiers: the price of the cheapest plan for up to N contacts, N increasing."""

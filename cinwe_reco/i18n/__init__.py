@@ -8,14 +8,13 @@ given as :class:`Label` (one text per language) or :class:`Items` (a list joined
 in the right language); numbers are grouped the French way in French.
 
 ``en.py`` and ``fr.py`` hold the templates; both must define the same keys with the same
-placeholders (a test checks it). Sentences that modules outside this package still write as
-plain English (``LEGACY`` keys) are recognised by their English form and translated too.
+placeholders (a test checks it). A fixed sentence (no placeholder) met as plain text is
+recognised by its English words and translated too.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -145,17 +144,6 @@ def text(key: str, **params: Any) -> Text:
 _SEEN: dict[str, tuple[str, dict[str, Any]]] = {}
 
 
-def _legacy_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    out = []
-    for key in en.LEGACY:
-        parts = re.split(r"(\{[a-z_]+\})", TEMPLATES["en"][key])
-        regex = "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p)
-                        for p in parts)
-        out.append((key, re.compile(f"^{regex}$")))
-    return out
-
-
-_LEGACY = _legacy_patterns()
 for _key, _template in en.TEMPLATES.items():  # fixed sentences are recognised by their words
     if "{" not in _template and _key.split(".")[0] in en.SENTENCE_GROUPS:
         _SEEN.setdefault(_template, (_key, {}))
@@ -171,10 +159,6 @@ def translate(value: Any, lang: str) -> str:
     seen = _SEEN.get(raw)
     if seen is not None:
         return render(seen[0], lang, seen[1])
-    for key, pattern in _LEGACY:
-        match = pattern.match(raw)
-        if match:
-            return render(key, lang, match.groupdict())
     return raw
 
 

@@ -1,18 +1,11 @@
 """English sentence templates (the reference: ``fr.py`` defines the same keys)."""
 
+from ..codes import LANGUAGE_NAMES  # English names of the language codes
+
+__all__ = ["LANGUAGE_NAMES", "SENTENCE_GROUPS", "TEMPLATES"]
+
 # groups whose fixed sentences (no placeholder) are recognised when met as plain text
 SENTENCE_GROUPS = ("reason", "warn", "excl", "note", "explain")
-
-# sentences other modules still write as plain English f-strings: recognised by their form
-LEGACY: tuple[str, ...] = ()
-
-LANGUAGE_NAMES = {
-    "fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish",
-    "fi": "Finnish", "no": "Norwegian", "cs": "Czech", "ja": "Japanese", "zh": "Chinese",
-    "ar": "Arabic", "ru": "Russian", "tr": "Turkish", "ko": "Korean", "ro": "Romanian",
-    "el": "Greek", "hu": "Hungarian", "br": "Breton", "ca": "Catalan", "eu": "Basque",
-}
 
 TEMPLATES = {
     "word.and": "and",

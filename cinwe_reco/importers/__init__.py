@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..files import atomic_folder
 from ..text import slugify
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 def slug(text: str) -> str:
@@ -29,6 +32,48 @@ def domain(url: str | None) -> str | None:
         return None
     host = urlparse(url if "//" in url else f"//{url}").netloc.lower().split(":")[0]
     return host.removeprefix("www.") or None
+
+
+class Merge:
+    """What an import checks for each record: whether the catalog already has the product (by
+    name or alias, else by website domain; it then gains the record's source as a patch instead
+    of a duplicate), and a free id for a new entry."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.by_domain: dict[str, str] = {}
+        for t in catalog:
+            d = domain(t.website)
+            if d:
+                self.by_domain.setdefault(d, t.id)
+        self.taken = set(catalog.index)
+        self.patches: dict[str, dict[str, Any]] = {}
+
+    def existing(self, name: str, website: str, source: dict[str, Any]) -> str | None:
+        """The id of the catalog entry this record is, with ``source`` added to its patch; None
+        for a product the catalog lacks."""
+        found, matched_by = self.catalog.resolve(name), "name"
+        if found is None and domain(website) in self.by_domain:
+            found, matched_by = self.by_domain[domain(website)], "domain"
+        if found is not None:
+            patch = self.patches.setdefault(found, {"id": found, "sources": []})
+            if {**source, "matched_by": matched_by} not in patch["sources"]:
+                patch["sources"].append({**source, "matched_by": matched_by})
+        return found
+
+    def new_id(self, name: str) -> str | None:
+        """A free slug id for a new entry ('acme', then 'acme-2'...); None when the name makes
+        no valid id."""
+        from ..catalog import SLUG
+
+        base = slug(name)
+        if not SLUG.match(base):
+            return None
+        tool_id, k = base, 2
+        while tool_id in self.taken:
+            tool_id, k = f"{base}-{k}", k + 1
+        self.taken.add(tool_id)
+        return tool_id
 
 
 def write_layer(out: Path, entries: list[dict[str, Any]], patches: list[dict[str, Any]],

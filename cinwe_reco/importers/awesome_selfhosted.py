@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..catalog import SLUG, URL, Catalog
+from ..catalog import URL, Catalog
 from ..errors import InputFileError
 from ..files import MAX_INPUT_BYTES, parse_yaml, read_text
-from . import domain, slug, write_layer
+from . import Merge, write_layer
 
 SOURCE_NAME = "awesome-selfhosted"
 SOURCE_URL = "https://github.com/awesome-selfhosted/awesome-selfhosted-data"
@@ -146,10 +146,8 @@ def import_awesome_selfhosted(folder: Path, catalog: Catalog, today: str | None 
     as_of = data_date(apps)
     today = today or dt.date.today().isoformat()
     report = ImportReport(read=len(apps))
-    by_domain = {domain(t.website): t.id for t in catalog.tools if domain(t.website)}
-    taken = set(catalog.index)
+    merge = Merge(catalog)
     entries: list[dict] = []
-    patches: dict[str, dict] = {}
     source = {"name": SOURCE_NAME, "url": SOURCE_URL, "licence": LICENCE,
               "attribution": ATTRIBUTION}
     for app in apps:
@@ -172,24 +170,13 @@ def import_awesome_selfhosted(folder: Path, catalog: Catalog, today: str | None 
         if not name or not isinstance(website, str) or not URL.match(website):
             report.invalid += 1
             continue
-        existing = catalog.resolve(name)
-        matched_by = "name"
-        if existing is None and domain(website) in by_domain:
-            existing, matched_by = by_domain[domain(website)], "domain"
-        if existing is not None:
+        if merge.existing(name, website, source) is not None:
             report.merged += 1
-            patch = patches.setdefault(existing, {"id": existing, "sources": []})
-            if {**source, "matched_by": matched_by} not in patch["sources"]:
-                patch["sources"].append({**source, "matched_by": matched_by})
             continue
-        tool_id = slug(name)
-        if not SLUG.match(tool_id):
+        tool_id = merge.new_id(name)
+        if tool_id is None:
             report.invalid += 1
             continue
-        base, k = tool_id, 2
-        while tool_id in taken:
-            tool_id, k = f"{base}-{k}", k + 1
-        taken.add(tool_id)
         stars = app.get("stargazers_count") if isinstance(app.get("stargazers_count"), int) \
             else 0
         description = app.get("description")
@@ -220,7 +207,7 @@ def import_awesome_selfhosted(folder: Path, catalog: Catalog, today: str | None 
         if entries[-1]["notes"] is None:
             del entries[-1]["notes"]
         report.mapped += 1
-    return entries, list(patches.values()), report
+    return entries, list(merge.patches.values()), report
 
 
 def layer_readme(report: ImportReport, folder: Path) -> str:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..catalog import SLUG, URL, Catalog
+from ..catalog import URL, Catalog
 from ..errors import CinweError
 from ..files import MAX_INPUT_BYTES, parse_json, read_text
-from . import domain, slug, write_layer
+from . import Merge, write_layer
 
 SOURCE_NAME = "webappanalyzer"
 SOURCE_URL = "https://github.com/enthec/webappanalyzer"
@@ -136,14 +136,8 @@ def import_webappanalyzer(folder: Path, catalog: Catalog, today: str | None = No
     techs, category_names = read_technologies(folder)
     today = today or dt.date.today().isoformat()
     report = ImportReport(read=len(techs))
-    by_domain: dict[str, str] = {}
-    for t in catalog:
-        d = domain(t.website)
-        if d:
-            by_domain.setdefault(d, t.id)
-    taken = set(catalog.index)
+    merge = Merge(catalog)
     entries: list[dict] = []
-    patches: dict[str, dict] = {}
     for name, tech in sorted(techs.items()):
         cats = [c for c in tech.get("cats", []) if isinstance(c, int)]
         mapped = [CATEGORY_MAP[c] for c in cats if c in CATEGORY_MAP]
@@ -158,24 +152,13 @@ def import_webappanalyzer(folder: Path, catalog: Catalog, today: str | None = No
             report.invalid += 1
             continue
         source = {"name": SOURCE_NAME, "url": SOURCE_URL, "licence": LICENCE}
-        existing = catalog.resolve(name)
-        matched_by = "name"
-        if existing is None and domain(website) in by_domain:
-            existing, matched_by = by_domain[domain(website)], "domain"
-        if existing is not None:
+        if merge.existing(name, website, source) is not None:
             report.merged += 1
-            patch = patches.setdefault(existing, {"id": existing, "sources": []})
-            if {**source, "matched_by": matched_by} not in patch["sources"]:
-                patch["sources"].append({**source, "matched_by": matched_by})
             continue
-        tool_id = slug(name)
-        if not SLUG.match(tool_id):
+        tool_id = merge.new_id(name)
+        if tool_id is None:
             report.invalid += 1
             continue
-        base, k = tool_id, 2
-        while tool_id in taken:
-            tool_id, k = f"{base}-{k}", k + 1
-        taken.add(tool_id)
         categories = list(dict.fromkeys(c for c, _ in mapped))
         capabilities = list(dict.fromkeys(cap for _, caps in mapped for cap in caps))
         description = tech.get("description")
@@ -198,7 +181,7 @@ def import_webappanalyzer(folder: Path, catalog: Catalog, today: str | None = No
         }
         entries.append(entry)
         report.mapped += 1
-    return entries, list(patches.values()), report
+    return entries, list(merge.patches.values()), report
 
 
 def layer_readme(report: ImportReport, folder: Path) -> str:
