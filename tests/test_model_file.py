@@ -90,8 +90,12 @@ def test_the_shipped_model_is_accepted():
     from cinwe_reco.features import FEATURE_NAMES
     from cinwe_reco.resources import shipped_models_dir
 
-    text = (shipped_models_dir() / "default" / "model.txt").read_text()
-    assert check_model_text(text, len(FEATURE_NAMES)).num_trees > 100
+    folder = shipped_models_dir() / "default"
+    meta = json.loads((folder / "metadata.json").read_text())
+    summary = check_model_text((folder / "model.txt").read_text(), len(FEATURE_NAMES))
+    # the reader walked every tree the training kept, each of the trained size at most
+    assert summary.num_trees == meta["best_iteration"]
+    assert summary.max_leaves <= meta["params"]["num_leaves"]
 
 
 def _corpus(t: str) -> dict[str, tuple[str, str]]:
