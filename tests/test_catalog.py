@@ -147,6 +147,40 @@ def test_cache_gives_the_same_catalog(tmp_path, monkeypatch):
     assert warm.taxonomy.capabilities == cold.taxonomy.capabilities
 
 
+def test_remembered_fingerprint_never_hides_an_edit(tmp_path, monkeypatch):
+    """The fingerprint remembered by stat signature is used while the files are unchanged,
+    and a same-size edit right after is still seen (its change time moves)."""
+    import time
+
+    from cinwe_reco.catalog import fingerprint as fp
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(fp, "SETTLE_SECONDS", 0.0)
+    root = _one_entry_catalog(tmp_path, {"ease_of_use": 4})
+    first = load_catalog(root)
+    assert list((tmp_path / "cache").glob("cinwe-reco/sources-*.json"))
+    calls = []
+    monkeypatch.setattr(fp, "read_bytes", lambda *a: calls.append(a) or b"")
+    assert load_catalog(root).fingerprint == first.fingerprint
+    assert not calls  # nothing was read: the remembered fingerprint served
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    time.sleep(0.05)  # past the file system's timestamp tick
+    entry = root / "products" / "brevo.yaml"
+    entry.write_text(entry.read_text().replace("ease_of_use: 4", "ease_of_use: 2"))
+    edited = load_catalog(root)
+    assert edited.fingerprint != first.fingerprint
+    assert edited.get("brevo").ease_of_use == 2
+
+
+def test_recently_changed_sources_are_not_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _one_entry_catalog(tmp_path, {})
+    load_catalog(root)  # the files were written just now: within the settle time
+    assert list((tmp_path / "cache").glob("cinwe-reco/catalog-*.json"))
+    assert not list((tmp_path / "cache").glob("cinwe-reco/sources-*.json"))
+
+
 def test_name_resolution_and_suggestions(catalog):
     assert catalog.resolve("Google Analytics 4") == "google-analytics"
     assert catalog.resolve("Google Analytics") == "google-analytics"  # as SPEC section 2 writes

@@ -18,7 +18,8 @@ from ..errors import CatalogError, NoCatalogError, Problem, did_you_mean, show_v
 from ..files import InputFileError, load_document
 from ..resources import shipped_catalog_dir
 from .entry import Tool
-from .loading import MAX_CATALOG_FILE_BYTES, PATCH_FILE, load_catalog
+from .fingerprint import MAX_CATALOG_FILE_BYTES
+from .loading import PATCH_FILE, load_catalog
 from .lookup import Catalog, name_index
 from .schema import EntryChecker, is_number
 

@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CatalogError, Problem
-from ..files import InputFileError, decode_text, parse_json, parse_yaml, read_bytes
+from ..files import InputFileError, decode_text, parse_json, parse_yaml
 from ..resources import shipped_catalog_dir
 from ..taxonomy import load_taxonomy
 from .cache import cache_file, read_cache, write_cache
+from .fingerprint import (
+    content_fingerprint,
+    remember_fingerprint,
+    remembered_fingerprint,
+)
 from .lookup import Catalog
 from .schema import check_entries
 
-MAX_CATALOG_FILE_BYTES = 20 * 1024 * 1024
 PATCH_FILE = "patches.json"
 
 
@@ -43,25 +47,6 @@ def catalog_files(path: Path) -> tuple[Path | None, list[Path]]:
     if os.path.lexists(path) and not path.is_dir():
         return None, [path]  # read_bytes refuses a FIFO, a device or a dangling link by name
     raise InputFileError(f"{path}: no such catalog file or folder")
-
-
-def _fingerprint(tax_file: Path, files: list[Path]) -> tuple[str, dict[Path, bytes | Problem]]:
-    """(content hash, each entry file's bytes or the problem reading it): the files are read
-    once, for the hash and, on a cache miss, for parsing."""
-    # the sources only: a new cache format must not make every model look out of date
-    digest = hashlib.sha256(b"cinwe-reco catalog")
-    digest.update(read_bytes(tax_file, MAX_CATALOG_FILE_BYTES) + b"\0")
-    contents: dict[Path, bytes | Problem] = {}
-    for p in files:
-        try:
-            data = read_bytes(p, MAX_CATALOG_FILE_BYTES)
-        except InputFileError as exc:
-            contents[p] = Problem(str(p), None, None, str(exc).removeprefix(f"{p}: "))
-            digest.update(p.name.encode() + b"\0unreadable\0")
-            continue
-        contents[p] = data
-        digest.update(p.name.encode() + b"\0" + data + b"\0")
-    return digest.hexdigest(), contents
 
 
 def _entries_of(path: Path, data: Any) -> list[tuple[str, Any]]:
@@ -103,14 +88,25 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
     if tax_file is None or base is not None:
         tax_file = Path(base.taxonomy.source) if base is not None and Path(
             base.taxonomy.source).is_file() else shipped_catalog_dir() / "taxonomy.yaml"
-    fingerprint, contents = _fingerprint(tax_file, files)
-    if base is not None:
-        fingerprint = hashlib.sha256(f"{base.fingerprint}:{fingerprint}".encode()).hexdigest()
+
+    def full(sources: str) -> str:
+        return sources if base is None else hashlib.sha256(
+            f"{base.fingerprint}:{sources}".encode()).hexdigest()
+
+    if use_cache:
+        remembered = remembered_fingerprint(tax_file, files)
+        if remembered is not None:
+            cached, _ = read_cache(cache_file(full(remembered)), full(remembered))
+            if cached is not None:
+                return cached
+    sources, contents = content_fingerprint(tax_file, files)
+    fingerprint = full(sources)
     cached_at = cache_file(fingerprint)
     notes: list[str] = []
     if use_cache:
         cached, why = read_cache(cached_at, fingerprint)
         if cached is not None:
+            remember_fingerprint(tax_file, files, sources)
             return cached
         if why:
             notes.append(f"catalog cache {cached_at} ignored ({why}); rebuilt from {path}")
@@ -129,6 +125,7 @@ def load_catalog(path: Path | str | None = None, *, use_cache: bool = True,
     catalog.warnings = notes
     if use_cache:
         write_cache(cached_at, catalog)
+        remember_fingerprint(tax_file, files, sources)
     return catalog
 
 
