@@ -220,6 +220,9 @@ def main() -> None:
     cache = tempfile.mkdtemp(prefix="cinwe-bench-cache-")
     os.environ["XDG_CACHE_HOME"] = cache
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # a user's Python caches compiled modules after the first run; a shell that forbids it
+    # would time the compilation of the whole package on every command
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     import lightgbm
     import numpy
 
