@@ -41,6 +41,8 @@ SOURCES = ("simulated", "expert", "feedback")
 OUTCOME_GRADES = {"adopted": 3, "shortlisted": 2, "rejected": 0}
 SOURCE_WEIGHTS = {"simulated": 0.1, "expert": 3.0, "feedback": 5.0}
 FEEDBACK_FILE = Path("feedback") / "outcomes.jsonl"
+# judgments whose judge chose the tools from the whole catalog (see build_groups)
+OPEN_JUDGMENTS = "judgments-open-*.csv"
 MAX_DATA_BYTES = 500 * 1024 * 1024
 
 # (profile id) -> need id ("" for the whole client) -> tool id -> grade
@@ -59,6 +61,7 @@ class QueryGroup:
     X: np.ndarray
     grades: np.ndarray
     weight: float = 1.0
+    open: bool = False  # every feasible candidate is in the group, the unjudged graded 0
 
 
 @dataclass
@@ -104,29 +107,42 @@ def read_judgments(paths: list[Path], hidden: dict[tuple[str, str, str], list[st
             if previous is None:
                 mine[(pid, need, tool)] = grade
                 panel.setdefault((pid, need, tool), []).append(grade)
-                votes = panel[(pid, need, tool)]
-                out[pid][need][tool] = int(np.floor(np.mean(votes) + 0.5))
             groups = [g for g in (row.get("unknown_facts") or "").split(";") if g]
             if groups and hidden is not None:
                 if set(groups) - set(FACT_GROUPS):
                     raise TrainingDataError(f"{path}: line {line}: unknown fact group in "
                                             f"unknown_facts ({row['unknown_facts']})")
                 hidden[(pid, need, tool)] = groups
+    for (pid, need, tool), votes in panel.items():
+        # the panel's mean, halves rounded up
+        out[pid][need][tool] = votes[0] if len(votes) == 1 else int(
+            np.floor(sum(votes) / len(votes) + 0.5))
     return out
 
 
 def build_groups(records: list[tuple[str, str, Profile, dict[str, dict[str, int]]]],
                  arrays: CatalogArrays, weight: float = 1.0,
                  hidden: dict[tuple[str, str, str], list[str]] | None = None,
-                 min_size: int = 2) -> list[QueryGroup]:
+                 min_size: int = 2, open_needs: set[tuple[str, str]] | None = None
+                 ) -> list[QueryGroup]:
     """Query groups of (profile id, source, profile, judgments by need): for each need, the
-    feasible candidates covering it that have a judgment. Features are built for all profiles
-    in one batch; ``hidden`` makes some (profile, need, tool) facts missing."""
+    feasible candidates covering it that have a judgment. A (profile id, need) of
+    ``open_needs`` was judged by someone choosing from the whole catalog: its group holds every
+    feasible candidate covering the need, the ones nobody chose graded 0 (as the evaluation
+    counts them). Features are built for all profiles in one batch; ``hidden`` makes some
+    (profile, need, tool) facts missing."""
+    open_needs = open_needs or set()
     profiles = [r[2] for r in records]
     keep = []
-    for _, _, _, judged in records:
-        tools = {t for by_tool in judged.values() for t in by_tool}
-        keep.append(np.isin(arrays.ids, list(tools)))
+    for pid, _, profile, judged in records:
+        if any((pid, need.id) in open_needs for need in profile.needs):
+            keep.append(np.ones(len(arrays.ids), dtype=bool))
+            continue
+        index = arrays.catalog.index
+        rows = [index[t] for by_tool in judged.values() for t in by_tool if t in index]
+        wanted = np.zeros(len(arrays.ids), dtype=bool)
+        wanted[rows] = True
+        keep.append(wanted)
     preps = prepare_many(profiles, arrays, keep, reasons=False)
     groups: list[QueryGroup] = []
     for (pid, source, profile, judged), prep, wanted in zip(records, preps, keep, strict=True):
@@ -134,9 +150,11 @@ def build_groups(records: list[tuple[str, str, Profile, dict[str, dict[str, int]
         for j, need in enumerate(profile.needs):
             grades_for = dict(judged.get("", {}))
             grades_for.update(judged.get(need.id, {}))
+            is_open = (pid, need.id) in open_needs
             sel = np.flatnonzero((prep.pairs.need == j) & prep.pair_ok
                                  & wanted[prep.pairs.rows])
-            sel = np.array([i for i in sel if str(ids[i]) in grades_for], dtype=np.int64)
+            if not is_open:
+                sel = np.array([i for i in sel if str(ids[i]) in grades_for], dtype=np.int64)
             if len(sel) < min_size:
                 continue
             tool_ids = [str(ids[i]) for i in sel]
@@ -146,14 +164,21 @@ def build_groups(records: list[tuple[str, str, Profile, dict[str, dict[str, int]
                     (pid, "", tool_id))
                 if unknown:
                     hide_facts(X, k, unknown)
-            grades = np.array([grades_for[t] for t in tool_ids], dtype=np.int32)
+            grades = np.array([grades_for.get(t, 0) for t in tool_ids], dtype=np.int32)
             groups.append(QueryGroup(f"{pid}/{need.id}", source, profile, need.id, tool_ids,
-                                     X, grades, weight))
+                                     X, grades, weight, is_open))
     return groups
 
 
 def _judgment_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("judgments*.csv"))
+
+
+def read_open_needs(folder: Path, only: set[str] | None = None) -> set[tuple[str, str]]:
+    """The (profile id, need) pairs of the folder's open judgment files
+    (``judgments-open-*.csv``), whose judges chose the tools from the whole catalog."""
+    judged = read_judgments(sorted(folder.glob(OPEN_JUDGMENTS)), only=only)
+    return {(pid, need) for pid, by_need in judged.items() for need in by_need if need}
 
 
 def read_profile_folder(folder: Path, catalog: Catalog, problems: Problems
@@ -177,7 +202,8 @@ def load_expert(folder: Path, catalog: Catalog, arrays: CatalogArrays, problems:
         problems.add(f"{folder}: judgments for '{pid}', which has no profile file")
     records = [(pid, "expert", profiles[pid], judged[pid]) for pid in sorted(profiles)
                if pid in judged]
-    return build_groups(records, arrays, SOURCE_WEIGHTS["expert"], min_size=min_size)
+    return build_groups(records, arrays, SOURCE_WEIGHTS["expert"], min_size=min_size,
+                        open_needs=read_open_needs(folder))
 
 
 def load_simulated(data_dir: Path, catalog: Catalog, arrays: CatalogArrays,

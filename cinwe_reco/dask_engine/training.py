@@ -40,6 +40,7 @@ from ..training_data import (
     load_feedback,
     parse_simulated_line,
     read_judgments,
+    read_open_needs,
     read_profile_folder,
     split_by_profile,
     stack_groups,
@@ -123,7 +124,8 @@ def build_expert_part(spec: EngineSpec, data_dir: str, seed: int, k: int = 0, n:
             for pid in sorted(set(everyone) - set(profiles)):
                 problems.add(f"{folder}: judgments for '{pid}', which has no profile file")
         records = [(pid, "expert", profiles[pid], judged[pid]) for pid in mine if pid in judged]
-        groups = build_groups(records, worker_arrays(spec), SOURCE_WEIGHTS["expert"])
+        groups = build_groups(records, worker_arrays(spec), SOURCE_WEIGHTS["expert"],
+                              open_needs=read_open_needs(folder, only=set(mine)))
     return _part_result("expert", groups, seed, problems, expert=True)
 
 
