@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputFileError, ModelError
+from .feature_bins import bin_params, feature_bounds
 from .features import FEATURE_NAMES, FEATURE_SCHEMA_VERSION, MONOTONE_CONSTRAINTS
 from .files import read_bytes, read_text
 
@@ -169,9 +170,10 @@ class LambdaRanker:
     """
 
     def __init__(self, *, n_estimators: int = 400, learning_rate: float = 0.1,
-                 num_leaves: int = 7, min_child_samples: int = 40, subsample: float = 0.8,
+                 num_leaves: int = 7, min_child_samples: int = 40, subsample: float = 1.0,
                  colsample_bytree: float = 0.9, reg_lambda: float = 1.0, seed: int = 0,
-                 early_stopping_rounds: int = 40, n_jobs: int = 2, monotone: bool = True) -> None:
+                 early_stopping_rounds: int = 40, n_jobs: int = 2, monotone: bool = True,
+                 monotone_method: str = "basic") -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -183,6 +185,7 @@ class LambdaRanker:
         self.early_stopping_rounds = early_stopping_rounds
         self.n_jobs = n_jobs
         self.monotone = monotone
+        self.monotone_method = monotone_method
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments (recorded in the model's metadata)."""
@@ -202,7 +205,9 @@ class LambdaRanker:
             # linear gains, as the evaluation's NDCG (sklearn's convention) uses
             label_gain=[0.0, 1.0, 2.0, 3.0],
             monotone_constraints=list(MONOTONE_CONSTRAINTS) if self.monotone else None,
-            monotone_constraints_method="advanced" if self.monotone else "basic",
+            monotone_constraints_method=self.monotone_method if self.monotone else "basic",
+            # the bins come from feature_bins only (with its bounds file, see fit)
+            max_bin_by_feature=[len(b) + 1 for b in feature_bounds()],
         )
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, group: np.ndarray,
@@ -212,7 +217,15 @@ class LambdaRanker:
         """Fit on query groups (``group``: sizes), early stopping on ``eval_set``."""
         import lightgbm
 
-        ranker = lightgbm.LGBMRanker(**self.lgbm_params())
+        ranker = lightgbm.LGBMRanker(**{**self.lgbm_params(), **bin_params()})
+        self._fit(ranker, X, y, group, sample_weight, eval_set, eval_group, callbacks)
+        return self
+
+    def _fit(self, ranker: Any, X: np.ndarray, y: np.ndarray, group: np.ndarray,
+             sample_weight: np.ndarray | None, eval_set: tuple | None,
+             eval_group: np.ndarray | None, callbacks: list | None) -> None:
+        import lightgbm
+
         cbs = list(callbacks or [])
         kwargs: dict[str, Any] = {}
         if eval_set is not None:
@@ -229,7 +242,6 @@ class LambdaRanker:
                    feature_name=list(FEATURE_NAMES), callbacks=cbs, **kwargs)
         self.booster_ = ranker.booster_
         self.best_iteration_ = int(ranker.best_iteration_ or ranker.n_estimators)
-        return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Scores at the best iteration."""

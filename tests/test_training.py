@@ -288,3 +288,39 @@ def test_two_judges_who_disagree_are_averaged(tmp_path):
     b.write_text("profile_id,need,tool_id,grade\np,crm,pipedrive,2\np,crm,axonaut,1\n")
     grades = read_judgments([a, b])["p"]["crm"]
     assert grades == {"pipedrive": 3, "axonaut": 1}  # 2.5 rounds half up
+
+
+def test_models_split_only_on_the_fixed_feature_bins(tiny_model):
+    """Every threshold of a trained model is one of feature_bins' bounds: LightGBM found no
+    bin from the data, so any engine or partitioning of the data bins alike."""
+    from cinwe_reco.feature_bins import feature_bounds
+
+    bounds = feature_bounds()
+    text = (tiny_model / "model.txt").read_text(encoding="utf-8")
+    splits = 0
+    for tree in text.split("Tree=")[1:]:
+        fields = dict(line.split("=", 1) for line in tree.splitlines() if "=" in line)
+        if "split_feature" not in fields:
+            continue
+        for f, t in zip(fields["split_feature"].split(), fields["threshold"].split(),
+                        strict=True):
+            splits += 1
+            assert min(abs(float(t) - b) for b in bounds[int(f)]) <= 1e-9 * max(
+                1.0, abs(float(t))), (f, t)
+    assert splits > 20
+
+
+def test_bins_file_of_a_higher_rank_also_holds_its_features_at_local_indexes():
+    """LightGBM 4's distributed bin finding reads a machine's forced bounds at the
+    machine-local feature index: rank 1 of 2 bins features 13.. and reads them at 0.."""
+    import json
+
+    from cinwe_reco.feature_bins import bins_json, feature_bounds
+
+    bounds = feature_bounds()
+    step = -(-len(bounds) // 2)
+    rank0 = {e["feature"]: e["bin_upper_bound"] for e in json.loads(bins_json(0, 2))}
+    rank1 = {e["feature"]: e["bin_upper_bound"] for e in json.loads(bins_json(1, 2))}
+    assert rank0 == dict(enumerate(bounds))
+    for i, b in enumerate(bounds[step:]):
+        assert rank1[i] == b and rank1[step + i] == b

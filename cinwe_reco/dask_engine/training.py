@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CinweError, TrainingDataError
+from ..feature_bins import bins_file
 from ..features import FEATURE_NAMES
 from ..ranker import LambdaRanker
 from ..train import check_enough, finish_model, previous_metadata
@@ -224,10 +225,17 @@ def build_training_parts(client: Any, spec: EngineSpec, data_dir: Path, seed: in
     if not data_dir.is_dir():
         raise TrainingDataError(f"{data_dir}: no such training data folder")
     sim = data_dir / "simulated" / "profiles.jsonl"
+    n_workers = max(1, len(workers_info(client)))
     parts = _jsonl_parts(sim, rows) if sim.is_file() else []
+    if 1 < len(parts) < n_workers or (len(parts) == 1 and n_workers > 1):
+        # every worker gets simulated rows, so that each one's rows show every kind of value
+        # (hidden facts' NaN above all), whichever features LightGBM has it find bins for
+        with open(sim, "rb") as handle:
+            total = sum(1 for _ in handle)
+        parts = _jsonl_parts(sim, max(1, -(-total // n_workers)))
     tasks: list[tuple] = [(build_simulated_part, spec, str(data_dir), part, seed)
                           for part in parts]
-    n_expert = max(1, len(workers_info(client)))
+    n_expert = n_workers
     tasks += [(build_expert_part, spec, str(data_dir), seed, k, n_expert)
               for k in range(n_expert)]
     if (data_dir / FEEDBACK_FILE).is_file():
@@ -256,17 +264,18 @@ def _workers_by_name(client: Any) -> list[str]:
 @contextmanager
 def _ordered_who_has(client: Any) -> Iterator[None]:
     """While DaskLGBMRanker fits: ``client.who_has`` answers in the order of the futures asked
-    about (distributed answers in set order). LightGBM ranks its machines, and gives each one
-    its parts, in that order; LightGBM finds each feature's bins on one machine's rows, picked
-    by rank. In partition order, rank 0 is the worker of partition 0 and each worker stacks
-    its partitions in order: the same data, seed and cluster shape give the same model."""
+    about (distributed answers in set order). LightGBM ranks its machines, and has each one
+    stack its parts, in that order: each worker's rows come in partition order, and the
+    machines in the order of their first partition."""
     plain = client.who_has
 
     def who_has(futures: Any = None, **kwargs: Any) -> Any:
         found = plain(futures, **kwargs)
         if futures is None:
             return found
-        keys = [f.key for f in client.futures_of(futures)]
+        # futures_of walks its argument as a stack: its list comes out reversed
+        asked = futures if isinstance(futures, list | tuple) else [futures]
+        keys = [f.key for f in reversed(client.futures_of(asked))]
         return {k: found[k] for k in dict.fromkeys(keys) if k in found}
 
     client.who_has = who_has
@@ -274,6 +283,38 @@ def _ordered_who_has(client: Any) -> Iterator[None]:
         yield
     finally:
         del client.who_has
+
+
+def train_part_with_fixed_bins(**kwargs: Any) -> Any:
+    """``lightgbm.dask._train_part`` on a worker, with the fixed feature bins (feature_bins)
+    file in the layout of the rank LightGBM gives this worker: its ``host:port`` entry in
+    ``machines``, as LightGBM's network finds it (each rank's file has its own name, so
+    workers of one machine never share one)."""
+    from urllib.parse import urlparse
+
+    import lightgbm.dask as lgb_dask
+    from distributed import get_worker
+
+    me = f"{urlparse(get_worker().address).hostname}:{kwargs['local_listen_port']}"
+    machines = [m.strip() for m in str(kwargs["machines"]).split(",")]
+    path = bins_file(machines.index(me), len(machines))
+    train_part = getattr(lgb_dask, "_cinwe_reco_train_part", lgb_dask._train_part)
+    return train_part(**{**kwargs, "params": {**kwargs["params"],
+                                              "forcedbins_filename": str(path)}})
+
+
+@contextmanager
+def _fixed_bins() -> Iterator[None]:
+    """While DaskLGBMRanker fits: each worker trains through train_part_with_fixed_bins."""
+    import lightgbm.dask as lgb_dask
+
+    original = lgb_dask._train_part
+    lgb_dask._cinwe_reco_train_part = original
+    lgb_dask._train_part = train_part_with_fixed_bins
+    try:
+        yield
+    finally:
+        lgb_dask._train_part = original
 
 
 def ndcg_at(scores: np.ndarray, grades: np.ndarray, sizes: np.ndarray, k: int = 10,
@@ -355,8 +396,8 @@ def _fit_and_write(client: Any, parts: TrainingParts, out: Path, spec: EngineSpe
     params = ranker.lgbm_params()
     params.pop("n_jobs")  # each worker trains with its own threads
     say("training", 0, n_estimators)
-    model = DaskLGBMRanker(client=client, **params)
-    with warnings.catch_warnings(), _ordered_who_has(client):
+    with warnings.catch_warnings(), _ordered_who_has(client), _fixed_bins():
+        model = DaskLGBMRanker(client=client, **params)
         # the estimator's own n_jobs=None: each worker trains with its threads, as intended
         warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
         model.fit(parts.X, parts.y, group=parts.group, sample_weight=parts.w,
