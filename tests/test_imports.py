@@ -142,7 +142,10 @@ def test_unknown_facts_are_missing_values_and_fail_requirements(layer):
     assert exp.status == "excluded" and "unknown" in exp.message
 
 
-def test_suggest_and_explain_flag_unreviewed_entries(layer):
+def test_suggest_and_explain_flag_unreviewed_entries(layer, monkeypatch):
+    # the flag is the subject, not the model's opinion of a tool with unknown facts: show
+    # every candidate, however low its fit
+    monkeypatch.setattr("cinwe_reco.shortlists.MIN_FIT", 0.0)
     merged = load_catalogs([layer])
     rec = Recommender.load(catalog=merged)
     doc = {"client": "x", "needs": [{"capability": "email-campaigns", "priority": "must"}],
