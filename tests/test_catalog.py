@@ -147,6 +147,28 @@ def test_cache_gives_the_same_catalog(tmp_path, monkeypatch):
     assert warm.taxonomy.capabilities == cold.taxonomy.capabilities
 
 
+def test_a_cache_with_a_bad_shared_list_index_is_rebuilt(tmp_path, monkeypatch):
+    """A cache whose digest checks out but whose list indexes do not is ignored, with a note,
+    and the catalog is rebuilt from its sources."""
+    import hashlib
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _one_entry_catalog(tmp_path, {})
+    first = load_catalog(root)
+    (cached,) = (tmp_path / "cache").glob("cinwe-reco/catalog-*.json")
+    head, body = cached.read_text(encoding="utf-8").split("\n", 1)
+    doc = json.loads(body)
+    col = doc["fields"].index("ui_languages")
+    doc["columns"][col][0] = -1  # would silently pick the last list
+    body = json.dumps(doc)
+    header = json.loads(head)
+    header["body_sha256"] = hashlib.sha256(body.encode()).hexdigest()
+    cached.write_text(json.dumps(header) + "\n" + body, encoding="utf-8")
+    again = load_catalog(root)
+    assert again.tools == first.tools
+    assert any("wrong types in 'ui_languages'" in w for w in again.warnings)
+
+
 def test_remembered_fingerprint_never_hides_an_edit(tmp_path, monkeypatch):
     """The fingerprint remembered by stat signature is used while the files are unchanged,
     and a same-size edit right after is still seen (its change time moves)."""

@@ -23,11 +23,13 @@ from .entry import STRENGTHS, Tool
 from .lookup import Catalog
 
 # Bump when the normalised form changes, so stale caches are ignored.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 
 _TUPLE_FIELDS = ("categories", "capabilities", "ui_languages", "integrations", "sectors",
                  "sources", "strengths", "plan_prices", "platforms", "requires", "aliases")
+# stored once each, as the cache's "lists" (sources hold mappings: stored in place)
+_SHARED_FIELDS = tuple(f for f in _TUPLE_FIELDS if f != "sources")
 _STR = ("id", "name", "website", "source", "reviewed", "status", "file")
 _OPT_STR = ("vendor", "vendor_country", "description", "free_plan_limits", "currency",
             "entry_billing", "presence_evidence", "review_basis", "notes")
@@ -50,13 +52,22 @@ def cache_file(fingerprint: str) -> Path:
 
 def write_cache(path: Path, catalog: Catalog) -> None:
     """Store ``catalog`` (best effort: a read-only home only costs the next load its speed)."""
+    columns = [list(column) for column in zip(*catalog.tools, strict=True)] \
+        if catalog.tools else [[] for _ in Tool._fields]
+    # a list field holds the index of its value among the distinct values ("lists"): most
+    # tools repeat a few language, category or strength lists
+    lists: dict[tuple, int] = {}
+    for key in _SHARED_FIELDS:
+        i = Tool._fields.index(key)
+        columns[i] = [None if v is None else lists.setdefault(v, len(lists))
+                      for v in columns[i]]
     body = json.dumps({
         "source": catalog.source,
         "taxonomy": catalog.taxonomy.to_dict(),
         "taxonomy_source": catalog.taxonomy.source,
         "fields": list(Tool._fields),
-        "columns": [list(column) for column in zip(*catalog.tools, strict=True)]
-        if catalog.tools else [[] for _ in Tool._fields],
+        "lists": list(lists),
+        "columns": columns,
         "names": catalog.names,
     }, ensure_ascii=False, allow_nan=False)
     header = json.dumps({"format": CACHE_FORMAT, "fingerprint": catalog.fingerprint,
@@ -111,9 +122,19 @@ def _decode(path: Path, fingerprint: str) -> tuple[Catalog | None, str | None]:
             return None, "its fields differ from this version's"
         taxonomy = taxonomy_from_dict(payload["taxonomy"], payload["taxonomy_source"])
         columns = payload["columns"]
-        for key in _TUPLE_FIELDS:
+        lists = list(map(tuple, payload["lists"]))
+        for key in _SHARED_FIELDS:
             i = Tool._fields.index(key)
-            columns[i] = [None if x is None else tuple(x) for x in columns[i]]
+            column = columns[i]
+            known = [k for k in column if k is not None] if None in column else column
+            if not set(map(type, known)) <= {int} or (known and min(known) < 0):
+                return None, f"wrong types in '{key}'"
+            if None in column:
+                columns[i] = [None if k is None else lists[k] for k in column]
+            else:
+                columns[i] = list(map(lists.__getitem__, column))
+        i = Tool._fields.index("sources")
+        columns[i] = [None if x is None else tuple(x) for x in columns[i]]
         i = Tool._fields.index("contact_tiers")
         columns[i] = [tuple((int(c), float(e)) for c, e in x) for x in columns[i]]
         problem = _type_problem(columns)
@@ -154,14 +175,16 @@ def _type_problem(columns: list[list[Any]]) -> str | None:
             values = col(name)
             if not set(map(type, values)) <= allowed:
                 return f"wrong types in '{name}'"
-            known = [v for v in values if v is not None]
-            if float in allowed and not all(map(math.isfinite, known)):
+            if float in allowed and not all(
+                    map(math.isfinite, (v for v in values if v is not None))):
                 return f"wrong types in '{name}'"
     for name in ("categories", "capabilities", "integrations", "platforms", "requires",
                  "aliases"):
         values = col(name)
+        # equal tuples are one object (the cache's "lists"): each is looked into once
+        distinct = {id(v): v for v in values}.values()
         if not set(map(type, values)) <= {tuple} or not set(
-                map(type, chain.from_iterable(values))) <= {str}:
+                map(type, chain.from_iterable(distinct))) <= {str}:
             return f"wrong types in '{name}'"
     caps, strengths, prices = col("capabilities"), col("strengths"), col("plan_prices")
     lengths = list(map(len, caps))
