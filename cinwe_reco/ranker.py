@@ -92,6 +92,9 @@ class RankingModel:
         self.booster = booster
         self.metadata = metadata
         self.path = path
+        # LightGBM's threads for one call; a Dask worker lowers it to its own thread count, as
+        # OpenMP threads spinning in several worker processes of one machine starve each other
+        self.max_threads = min(2, os.cpu_count() or 1)
         cal = metadata.get("calibration") or {}
         self._cal_raw = np.asarray(cal.get("raw", [-1.0, 1.0]), dtype=float)
         self._cal_fit = np.asarray(cal.get("fit", [0.0, 100.0]), dtype=float)
@@ -149,12 +152,12 @@ class RankingModel:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Raw ranking scores (higher is better; comparable within one profile)."""
         # a large candidate set (a 10,000-tool catalog) is worth a second thread
-        return self.booster.predict(X, num_threads=2 if len(X) >= 1000 else 1)
+        return self.booster.predict(X, num_threads=self.max_threads if len(X) >= 1000 else 1)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """(rows x features+1) SHAP contributions; the last column is the expected value."""
         # TreeSHAP costs about 0.6 ms a row; a ten-row explanation is worth two threads
-        threads = min(2, os.cpu_count() or 1) if len(X) >= 4 else 1
+        threads = self.max_threads if len(X) >= 4 else 1
         return self.booster.predict(X, pred_contrib=True, num_threads=threads)
 
     def fit_percent(self, raw: np.ndarray) -> np.ndarray:

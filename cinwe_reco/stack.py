@@ -119,8 +119,7 @@ def stack_value(inp: StackInput, chosen: list[int], cost: float) -> tuple[float,
     return value, objective.covered_array(covered)
 
 
-def _has_redundant_tool(chosen: list[int], masks: list[int], already: np.ndarray) -> bool:
-    stack_mask = sum(1 << j for j in np.flatnonzero(already))
+def _has_redundant_tool(chosen: list[int], masks: list[int], stack_mask: int) -> bool:
     for t in chosen:
         others = stack_mask
         for u in chosen:
@@ -158,40 +157,58 @@ def best_stack(inp: StackInput) -> StackResult:
         for t in inp.candidates_per_need[order[k]]:
             here |= masks[t]
         later_mask[k] = later_mask[k + 1] | here
-    max_link = STACK_LINK_BONUS * 3
+    # the most a tool not yet chosen can add through its own links (the tool penalty included)
+    new_tool_links = max(0.0, STACK_LINK_BONUS * 3 - TOOL_PENALTY)
+    # needs_after[k]: the needs order[k:] (each may bring one more tool)
+    needs_after = [0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        needs_after[k] = needs_after[k + 1] | 1 << order[k]
+    reach_value: dict[int, float] = {}
     best = StackResult([], 0.0, np.zeros(n_needs, bool), -math.inf)
 
-    def bound(covered: int, n_chosen: int, k: int) -> float:
+    def bound(covered: int, n_chosen: int, k: int, links: float) -> float:
         reachable = covered | later_mask[k]
-        value = sum(need_value[j] for j in range(n_needs) if reachable >> j & 1)
-        extra = len(order) - k  # at most one new tool per remaining need
-        pairs = extra * n_chosen + extra * (extra - 1) / 2 + n_chosen * (n_chosen - 1) / 2
-        return value + PAIR_BONUS * pairs + max_link * (n_chosen + extra)
+        value = reach_value.get(reachable)
+        if value is None:
+            value = reach_value[reachable] = sum(
+                need_value[j] for j in range(n_needs) if reachable >> j & 1)
+        extra = (needs_after[k] & ~covered).bit_count()  # at most one new tool per open need
+        pairs = extra * n_chosen + extra * (extra - 1) / 2
+        return value + links + PAIR_BONUS * pairs + new_tool_links * extra
 
-    def search(k: int, chosen: list[int], covered: int, cost: float) -> None:
+    def search(k: int, chosen: list[int], covered: int, cost: float, links: float) -> None:
+        # links: the exact link and pair bonuses (less the tool penalty) of the chosen tools
         nonlocal best
         if k == len(order):
-            if _has_redundant_tool(chosen, masks, inp.already_covered):
+            if _has_redundant_tool(chosen, masks, objective.already):
                 return  # a tool whose needs the others already serve: two tools for one need
             value, cov = objective.value(chosen, cost)
             if value > best.value + 1e-12:
                 best = StackResult(list(chosen), cost, objective.covered_array(cov), value)
             return
-        if bound(covered, len(chosen), k) <= best.value:
-            return
         need = order[k]
         if covered >> need & 1:
-            search(k + 1, chosen, covered, cost)  # already served: never a second tool for it
+            # already served: never a second tool for it
+            search(k + 1, chosen, covered, cost, links)
+            return
+        if bound(covered, len(chosen), k, links) <= best.value:
             return
         for t in inp.candidates_per_need[need]:
             new_cost = cost + cost_of[t]
             if t not in chosen and new_cost <= limit + 1e-9:
+                added = objective.links[t] + PAIR_BONUS * sum(
+                    1 for u in chosen if objective.pairs[u][t])
+                # the child's bound, checked here: most children are leaves
+                if bound(covered | masks[t], len(chosen) + 1, k + 1,
+                         links + added) <= best.value:
+                    continue
                 chosen.append(t)
-                search(k + 1, chosen, covered | masks[t], new_cost)
+                search(k + 1, chosen, covered | masks[t], new_cost, links + added)
                 chosen.pop()
-        search(k + 1, chosen, covered, cost)  # leave it uncovered
+        if bound(covered, len(chosen), k + 1, links) > best.value:
+            search(k + 1, chosen, covered, cost, links)  # leave it uncovered
 
-    search(0, [], 0, 0.0)
+    search(0, [], 0, 0.0, 0.0)
     best.unknown_cost = bool(np.isnan(inp.cost[best.chosen]).any()) if best.chosen else False
     return best
 

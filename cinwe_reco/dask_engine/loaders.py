@@ -43,8 +43,23 @@ def worker_recommender(spec: EngineSpec) -> Any:
     the rule-based scorer with a warning when that one cannot be loaded, as locally)."""
     from ..recommender import Recommender
 
-    return _cached("recommender", spec, lambda: Recommender.load(
-        model=spec.model, catalog=worker_catalog(spec)))
+    def make() -> Any:
+        rec = Recommender.load(model=spec.model, catalog=worker_catalog(spec))
+        if rec.model is not None:
+            rec.model.max_threads = _worker_threads()
+        return rec
+
+    return _cached("recommender", spec, make)
+
+
+def _worker_threads() -> int:
+    """The threads of this Dask worker (1 outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
 
 
 def clear() -> None:
