@@ -220,3 +220,19 @@ def test_dask_training_matches_the_local_engine(cluster, tiny_data, tiny_model, 
     model = RankingModel.load(out)  # digests verified
     assert model.metadata["engine"]["partitions"] == meta["engine"]["partitions"]
     assert "DaskLGBMRanker" in (out / CARD_FILE).read_text(encoding="utf-8")
+
+
+def _worker_model_threads(model: str) -> int:
+    from cinwe_reco.dask_engine.loaders import worker_recommender
+
+    return worker_recommender(EngineSpec.of(model=model)).model.max_threads
+
+
+def test_a_worker_predicts_with_its_own_threads(cluster, tiny_model):
+    """On a one-thread worker the model's LightGBM calls use one thread: OpenMP threads of
+    several worker processes on one machine would otherwise spin against each other."""
+    with distributed.Client(cluster.scheduler_address) as client:
+        threads = client.gather([client.submit(_worker_model_threads, str(tiny_model),
+                                               workers=[w], pure=False)
+                                 for w in client.scheduler_info()["workers"]])
+    assert threads == [1, 1]
