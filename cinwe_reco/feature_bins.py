@@ -89,12 +89,19 @@ def bins_file(rank: int = 0, machines: int = 1) -> Path:
     text = bins_json(rank, machines)
     digest = hashlib.sha256(text.encode()).hexdigest()[:24]
     path = Path(tempfile.gettempdir()) / f"cinwe-reco-bins-{digest}.json"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+    try:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return path
         fd, tmp = tempfile.mkstemp(prefix=".cinwe-reco-bins-", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    return path
+        return path
+    except (OSError, UnicodeDecodeError):
+        # a shared temporary folder where another user owns that name: a private copy
+        private = Path(tempfile.mkdtemp(prefix="cinwe-reco-bins-")) / path.name
+        private.write_text(text, encoding="utf-8")
+        return private
 
 
 def bin_params() -> dict[str, object]:
