@@ -457,7 +457,7 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
             --employees 6 --budget 80 --need email-campaigns:must --need reviews:nice \\
             --out client.yaml
     """
-    from .files import atomic_write_text, check_writable
+    from .files import check_writable
 
     if out:
         check_writable(out, force)
@@ -469,7 +469,14 @@ def profile_init(settings: Settings, out: str | None, force: bool, no_input: boo
     else:
         defaults = {k: v for k, v in answers.items() if v not in (None, "", [])}
         text = session.init_profile(asker=_ClickAsker(), defaults=defaults)
+    _emit_text(text, out, force)
+
+
+def _emit_text(text: str, out: str | None, force: bool) -> None:
+    """``text`` to the file ``out`` (said on stderr), or to stdout without one."""
     if out:
+        from .files import atomic_write_text
+
         atomic_write_text(Path(out), text, force=force)
         click.echo(f"wrote {out}", err=True)
     else:
@@ -853,14 +860,7 @@ def examples(name: str | None, out: str | None, all_: bool, force: bool) -> None
         for stem, about in shipped():
             click.echo(f"{stem:<28} {about}")
         return
-    text = example_text(name)
-    if out:
-        from .files import atomic_write_text
-
-        atomic_write_text(Path(out), text, force=force)
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit_text(example_text(name), out, force)
 
 
 @cli.command("schema")

@@ -25,6 +25,7 @@ from .metrics import (
     evaluate_groups,
     judged_ndcg_at_k,
     mean_metrics,
+    split_groups,
     unjudged_share,
 )
 from .scoring import Scorer, prepare_many, score_many
@@ -66,9 +67,8 @@ def score_groups(predict: Callable[[np.ndarray], np.ndarray], groups: list[Query
         return evaluate_groups([])
     # one call over all rows: a booster call per small group costs more than its trees
     scores = predict(np.vstack([g.X for g in groups]))
-    bounds = np.cumsum([len(g.grades) for g in groups])[:-1]
-    return evaluate_groups(zip((g.grades for g in groups), np.split(scores, bounds),
-                               strict=True))
+    return evaluate_groups(split_groups(np.concatenate([g.grades for g in groups]), scores,
+                                        np.array([len(g.grades) for g in groups])))
 
 
 def per_need(scorers: dict[str, Scorer], test_dir: Path, catalog: Catalog,

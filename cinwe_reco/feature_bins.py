@@ -105,9 +105,9 @@ def bins_file(rank: int = 0, machines: int = 1) -> Path:
 
 
 def bin_params() -> dict[str, object]:
-    """LightGBM parameters that fix the bins (one machine)."""
-    return {"forcedbins_filename": str(bins_file()),
-            "max_bin_by_feature": [len(b) + 1 for b in feature_bounds()]}
+    """The bounds file parameter of a one-machine training (the bin counts are in
+    ``LambdaRanker.lgbm_params``, which the Dask engine shares)."""
+    return {"forcedbins_filename": str(bins_file())}
 
 
 def bins_json(rank: int = 0, machines: int = 1) -> str:

@@ -61,12 +61,7 @@ def evaluate_groups(groups: Iterable[tuple[np.ndarray, np.ndarray]]) -> dict[str
         values["ndcg@10"].append(ndcg_at_k(grades, scores, 10))
         values["map@10"].append(average_precision_at_k(grades, scores, 10))
         values["recall@10"].append(recall_at_k(grades, scores, 10))
-    out = {}
-    for m, v in values.items():
-        arr = np.array(v, dtype=float)
-        arr = arr[~np.isnan(arr)]
-        out[m] = round(float(arr.mean()), 4) if len(arr) else float("nan")
-    return out
+    return mean_metrics(values)
 
 
 def split_groups(grades: np.ndarray, scores: np.ndarray, group_sizes: np.ndarray

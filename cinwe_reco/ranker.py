@@ -221,14 +221,6 @@ class LambdaRanker:
         import lightgbm
 
         ranker = lightgbm.LGBMRanker(**{**self.lgbm_params(), **bin_params()})
-        self._fit(ranker, X, y, group, sample_weight, eval_set, eval_group, callbacks)
-        return self
-
-    def _fit(self, ranker: Any, X: np.ndarray, y: np.ndarray, group: np.ndarray,
-             sample_weight: np.ndarray | None, eval_set: tuple | None,
-             eval_group: np.ndarray | None, callbacks: list | None) -> None:
-        import lightgbm
-
         cbs = list(callbacks or [])
         kwargs: dict[str, Any] = {}
         if eval_set is not None:
@@ -245,6 +237,7 @@ class LambdaRanker:
                    feature_name=list(FEATURE_NAMES), callbacks=cbs, **kwargs)
         self.booster_ = ranker.booster_
         self.best_iteration_ = int(ranker.best_iteration_ or ranker.n_estimators)
+        return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Scores at the best iteration."""

@@ -227,7 +227,7 @@ def build_training_parts(client: Any, spec: EngineSpec, data_dir: Path, seed: in
     sim = data_dir / "simulated" / "profiles.jsonl"
     n_workers = max(1, len(workers_info(client)))
     parts = _jsonl_parts(sim, rows) if sim.is_file() else []
-    if 1 < len(parts) < n_workers or (len(parts) == 1 and n_workers > 1):
+    if 0 < len(parts) < n_workers:
         # every worker gets simulated rows, so that each one's rows show every kind of value
         # (hidden facts' NaN above all), whichever features LightGBM has it find bins for
         with open(sim, "rb") as handle:
